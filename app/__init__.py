@@ -1,0 +1,1 @@
+"""Central register of children not in full-time education."""

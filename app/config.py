@@ -1,0 +1,68 @@
+"""Service settings, read from the environment (prefix ``REGISTER_``)."""
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-do-not-deploy"
+
+
+class Settings(BaseSettings):
+    """One place for every setting; an LA changes these, not the code."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite:///./register.db",
+        validation_alias=AliasChoices("DATABASE_URL", "REGISTER_DATABASE_URL"),
+    )
+
+    jwt_signing_key: SecretStr = SecretStr(DEVELOPMENT_SIGNING_KEY)
+    jwt_issuer: str = "cnfte-register"
+    jwt_audience: str = "cnfte-register-api"
+    token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+
+    admin_client_id: str | None = None
+    admin_client_secret: SecretStr | None = None
+
+    la_code: str = Field(default="999", pattern=r"^\d{3}$")
+    la_name: str = "Demo Local Authority"
+    full_time_hours: Decimal = Field(default=Decimal(25), gt=0, le=60)
+
+    # Alert thresholds (statutory defaults; an LA may set its own).
+    long_run_weeks: int = Field(default=6, ge=1)
+    unreported_alert_weeks: int = Field(default=2, ge=1)
+    missed_school_days_alert: int = Field(default=15, ge=1)
+    exclusion_provision_school_day: int = Field(default=6, ge=1)
+    suppression_below: int = Field(default=5, ge=1)
+
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_batch_records: int = Field(default=5000, ge=1)
+
+    @model_validator(mode="after")
+    def refuse_placeholder_key(self) -> "Settings":
+        key = self.jwt_signing_key.get_secret_value()
+        if self.environment != "development" and (key == DEVELOPMENT_SIGNING_KEY or len(key) < 32):
+            raise ValueError(
+                "REGISTER_JWT_SIGNING_KEY must be set to a secret of 32+ characters "
+                "outside development"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver named for PostgreSQL."""
+        for prefix in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(prefix):
+                return "postgresql+psycopg://" + self.database_url.removeprefix(prefix)
+        return self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

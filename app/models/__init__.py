@@ -1,0 +1,20 @@
+"""ORM models, together in one package; API schemas live beside each domain."""
+
+from app.models.base import Base
+from app.models.calendar import ClosureDay, Term
+from app.models.clients import ApiClient
+from app.models.providers import Provider
+from app.models.provision import ProvisionRecord
+from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek
+
+__all__ = [
+    "ApiClient",
+    "Base",
+    "ClosureDay",
+    "DateOfBirthConflict",
+    "Provider",
+    "ProvisionRecord",
+    "Pupil",
+    "PupilWeek",
+    "Term",
+]

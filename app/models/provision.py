@@ -1,0 +1,31 @@
+"""Weekly hours-of-provision records, one per child, provider and week."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped
+
+
+class ProvisionRecord(Timestamped, Base):
+    __tablename__ = "provision_records"
+    __table_args__ = (
+        UniqueConstraint("pupil_id", "provider_id", "week_commencing"),
+        Index("ix_provision_records_provider_week", "provider_id", "week_commencing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    week_commencing: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    hours_attended: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    provision_type: Mapped[str] = mapped_column(String(30))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    exclusion_type: Mapped[str | None] = mapped_column(String(20))
+    exclusion_start_date: Mapped[date | None] = mapped_column(Date)
+    provision_start_date: Mapped[date | None] = mapped_column(Date)
+    timetable_review_date: Mapped[date | None] = mapped_column(Date)
+    timetable_end_date: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,51 @@
+"""Children on the register, and the register's derived weekly judgement."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped
+
+
+class Pupil(Timestamped, Base):
+    __tablename__ = "pupils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upn: Mapped[str] = mapped_column(String(13), unique=True)
+    temporary_upn: Mapped[bool]
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    given_name: Mapped[str | None] = mapped_column(String(100))
+    family_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class DateOfBirthConflict(Base):
+    """A rejected record whose date of birth disagreed with the register's."""
+
+    __tablename__ = "date_of_birth_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    date_of_birth_sent: Mapped[date] = mapped_column(Date)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PupilWeek(Base):
+    """Derived, kept current at write time: a child's judged state in one reported term week."""
+
+    __tablename__ = "pupil_weeks"
+    __table_args__ = (
+        # The state as at any week is the row with the latest week_commencing on or before it;
+        # next_week IS NULL marks each child's latest row, the common "as at now" read.
+        Index("ix_pupil_weeks_current", "next_week", "below_since"),
+    )
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    week_commencing: Mapped[date] = mapped_column(Date, primary_key=True)
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    threshold_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    below_threshold: Mapped[bool]
+    below_since: Mapped[date | None] = mapped_column(Date)
+    next_week: Mapped[date | None] = mapped_column(Date)

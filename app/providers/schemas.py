@@ -1,0 +1,38 @@
+"""Providers as the API shows them."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProviderKind(StrEnum):
+    school = "school"
+    pru = "pru"
+    ap = "ap"
+    hospital = "hospital"
+    tuition = "tuition"
+    yos = "yos"
+    college = "college"
+    custody = "custody"
+    other = "other"
+
+
+class ProviderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: ProviderKind
+    urn: str | None = Field(default=None, pattern=r"^\d{6}$", description="6-digit URN")
+    laestab: str | None = Field(
+        default=None, pattern=r"^\d{7}$", description="LA number and establishment number"
+    )
+
+
+class ProviderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    kind: ProviderKind
+    urn: str | None
+    laestab: str | None

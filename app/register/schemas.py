@@ -1,0 +1,57 @@
+"""How the register reports a child's status."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.provision.schemas import Hours, ProvisionType
+
+
+class ProviderHours(BaseModel):
+    provider_id: int
+    hours: Hours
+    provision_type: ProvisionType
+
+
+class DataQuality(BaseModel):
+    """Reasons to check or chase a child's returns."""
+
+    unreported_weeks: int = Field(
+        description="Term weeks up to the as-at week with no return from any provider; "
+        "the last reported state is carried through them."
+    )
+    unreported_weeks_in_run: int = Field(
+        description="Of the current below-threshold run, how many weeks were carried, not reported."
+    )
+    temporary_upn: bool
+    date_of_birth_conflicts: int = Field(
+        description="Records rejected because they gave this UPN another date of birth."
+    )
+
+
+class PupilStatus(BaseModel):
+    """A child's status as at the week containing ``as_at`` (contract v1)."""
+
+    upn: str
+    date_of_birth: date
+    week_commencing: date
+    term_week: bool
+    total_hours: Hours | None = Field(
+        description="Hours across all providers in the last reported week on or before this one."
+    )
+    threshold_hours: Hours
+    below_threshold: bool
+    weeks_below: int
+    below_since: date | None
+    last_reported_week: date | None
+    providers: list[ProviderHours] = Field(
+        description="Who provides what in the last reported week; a provider sees its own rows."
+    )
+    data_quality: DataQuality
+
+
+class NamedPupilStatus(PupilStatus):
+    """A single child's status as an LA officer sees it, with the name to find them by."""
+
+    given_name: str | None
+    family_name: str | None

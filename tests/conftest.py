@@ -1,0 +1,139 @@
+"""Tests run over real HTTP against a schema built by `alembic upgrade head`.
+
+SQLite by default; set TEST_DATABASE_URL to run the same suite on PostgreSQL. Each test runs
+inside one outer transaction that is rolled back, so tests never share state.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from app.config import Settings
+from app.database import make_engine
+from app.main import create_app
+from app.migrations import upgrade_to_head
+
+ADMIN_ID = "test-admin"
+ADMIN_SECRET = "test-admin-secret-that-is-long-enough"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'register.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        jwt_signing_key="test-signing-key-" + "x" * 32,
+        admin_client_id=ADMIN_ID,
+        admin_client_secret=ADMIN_SECRET,
+        la_code="801",
+        la_name="Test LA",
+    )
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    upgrade_to_head(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
+    connection = engine.connect()
+    outer = connection.begin()
+    app = create_app(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield app
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=True) as test_client:
+        yield test_client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def get_token(client: TestClient, client_id: str, client_secret: str) -> str:
+    response = client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture
+def admin(client: TestClient) -> dict[str, str]:
+    return bearer(get_token(client, ADMIN_ID, ADMIN_SECRET))
+
+
+@pytest.fixture
+def make_provider(client: TestClient, admin: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    def make(name: str = "Oak Primary School", kind: str = "school", **extra: str) -> dict[str, Any]:
+        response = client.post(
+            "/api/v1/providers", json={"name": name, "kind": kind, **extra}, headers=admin
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    return make
+
+
+@pytest.fixture
+def login_as(client: TestClient, admin: dict[str, str]) -> Callable[..., dict[str, str]]:
+    """Register a client with this role (and provider) and return its auth headers."""
+
+    def login(role: str, provider_id: int | None = None) -> dict[str, str]:
+        response = client.post(
+            "/api/v1/clients",
+            json={"name": f"{role} client", "role": role, "provider_id": provider_id},
+            headers=admin,
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return bearer(get_token(client, body["client_id"], body["client_secret"]))
+
+    return login
+
+
+@pytest.fixture
+def officer(login_as: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return login_as("la_officer")
+
+
+@pytest.fixture
+def school(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    return make_provider("Oak Primary School", "school", urn="100001")
+
+
+@pytest.fixture
+def school_auth(login_as: Callable[..., dict[str, str]], school: dict[str, Any]) -> dict[str, str]:
+    return login_as("provider", school["id"])
