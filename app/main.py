@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.router import router as auth_router
 from app.auth.service import ensure_admin
+from app.calendar.router import router as calendar_router
 from app.config import Settings, get_settings
 from app.database import make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
@@ -17,6 +18,7 @@ from app.providers.router import router as providers_router
 from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
+from app.register.router import router as register_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -55,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, providers_router, provision_router, pupils_router):
+    for router in (
+        auth_router,
+        providers_router,
+        provision_router,
+        pupils_router,
+        register_router,
+        calendar_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)

@@ -1,0 +1,127 @@
+"""The register: every child's status as at a week, most urgent first."""
+
+import base64
+import binascii
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from app.auth.dependencies import OfficerPrincipal
+from app.database import SessionDep
+from app.errors import InvalidContent
+from app.models import Pupil, PupilWeek
+from app.provision.schemas import Hours, ProvisionType
+from app.register.queries import children_as_at, provided_in_status_week
+from app.register.rules import monday_of, threshold_for
+from app.register.schemas import PupilStatus
+from app.register.service import judgement_of, load_calendar
+from app.register.status import statuses
+from app.weeks import AsAt, today
+
+router = APIRouter(tags=["register"])
+
+
+class RegisterPage(BaseModel):
+    week_commencing: date
+    threshold_hours: Hours
+    items: list[PupilStatus]
+    next: str | None = Field(description="URL of the next page, or null on the last page.")
+
+
+@router.get("/register", operation_id="list_register")
+def register(
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    as_at: AsAt = None,
+    below_threshold: bool | None = None,
+    min_weeks_below: Annotated[int | None, Query(ge=1, le=520)] = None,
+    provision_type: ProvisionType | None = None,
+    provider_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> RegisterPage:
+    """Every child on the register as at the week containing `as_at`, longest below threshold
+    first (then by UPN). Filter by `below_threshold`, `min_weeks_below`, and by a provision type
+    or provider in the week the child's status rests on. Follow `next` for more."""
+    week = monday_of(as_at or today())
+    settings = request.app.state.settings
+    calendar = load_calendar(session)
+    query = children_as_at(week)
+    if below_threshold is not None:
+        query = query.where(PupilWeek.below_threshold.is_(below_threshold))
+    if min_weeks_below is not None:
+        # weeks_below >= N exactly when the run began by the N-th term week back.
+        began_by = calendar.term_week_ending(week, min_weeks_below)
+        query = query.where(
+            and_(PupilWeek.below_threshold, PupilWeek.below_since <= began_by)
+            if began_by
+            else false()
+        )
+    if provision_type is not None or provider_id is not None:
+        query = query.where(
+            provided_in_status_week(provision_type=provision_type, provider_id=provider_id)
+        )
+    if cursor is not None:
+        query = query.where(_after(*_decode(cursor)))
+    # Longest run first is earliest below_since first; children not below come last.
+    rows = session.execute(
+        query.order_by(PupilWeek.below_since.is_(None), PupilWeek.below_since, Pupil.upn).limit(
+            limit + 1
+        )
+    ).all()
+    page = rows[:limit]
+    items = statuses(
+        session,
+        principal=principal,
+        children=[(pupil, judgement_of(row)) for pupil, row in page],
+        week_commencing=week,
+        full_time_hours=settings.full_time_hours,
+        calendar=calendar,
+    )
+    request.state.children_read = len(items)
+    next_url = None
+    if len(rows) > limit:
+        last_pupil, last_row = page[-1]
+        next_url = str(
+            request.url.include_query_params(cursor=_encode(last_row.below_since, last_pupil.upn))
+        )
+    return RegisterPage(
+        week_commencing=week,
+        threshold_hours=threshold_for(
+            week, full_time_hours=settings.full_time_hours, calendar=calendar
+        ),
+        items=items,
+        next=next_url,
+    )
+
+
+def _encode(below_since: date | None, upn: str) -> str:
+    payload = json.dumps([below_since.isoformat() if below_since else None, upn])
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[date | None, str]:
+    try:
+        since, upn = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return (date.fromisoformat(since) if since else None), str(upn)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidContent(
+            "The cursor is not one this API issued; start again without it.",
+            errors=[{"parameter": "cursor", "detail": "not a valid cursor"}],
+        ) from exc
+
+
+def _after(below_since: date | None, upn: str) -> ColumnElement[bool]:
+    """Rows after the cursor in (below_since nulls last, upn) order."""
+    if below_since is None:
+        return and_(PupilWeek.below_since.is_(None), Pupil.upn > upn)
+    return or_(
+        PupilWeek.below_since > below_since,
+        and_(PupilWeek.below_since == below_since, Pupil.upn > upn),
+        PupilWeek.below_since.is_(None),
+    )
