@@ -3,15 +3,19 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from app.alerts.router import router as alerts_router
+from app.audit.router import router as audit_router
+from app.audit.service import audit_trail
 from app.auth.router import router as auth_router
 from app.auth.service import ensure_admin
 from app.calendar.router import router as calendar_router
 from app.config import Settings, get_settings
 from app.database import make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
+from app.extracts.router import router as extracts_router
 from app.health.router import router as health_router
 from app.limits import BodySizeLimit
 from app.providers.router import router as providers_router
@@ -19,6 +23,7 @@ from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
 from app.register.router import router as register_router
+from app.summary.router import router as summary_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -56,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(audit_trail, scope="function")])
     for router in (
         auth_router,
         providers_router,
@@ -64,6 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pupils_router,
         register_router,
         calendar_router,
+        summary_router,
+        extracts_router,
+        alerts_router,
+        audit_router,
     ):
         api.include_router(router)
     app.include_router(api)

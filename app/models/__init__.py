@@ -1,5 +1,6 @@
 """ORM models, together in one package; API schemas live beside each domain."""
 
+from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
@@ -9,6 +10,7 @@ from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek
 
 __all__ = [
     "ApiClient",
+    "AuditEvent",
     "Base",
     "ClosureDay",
     "DateOfBirthConflict",

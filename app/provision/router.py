@@ -41,7 +41,7 @@ def submit_record(
     )
     if result.replaced:
         response.status_code = status.HTTP_200_OK
-    request.state.children_written = 1
+    request.state.children = 1
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
         | {"provider_id": result.provider_ids[0], "temporary_upn": is_temporary_upn(body.upn)}
@@ -67,7 +67,7 @@ def submit_batch(
         settings=settings,
         pointer_prefix="/records",
     )
-    request.state.children_written = len({r.upn for r in body.records})
+    request.state.children = len({r.upn for r in body.records})
     return BatchResult(received=len(body.records), created=result.created, replaced=result.replaced)
 
 

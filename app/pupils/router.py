@@ -50,7 +50,7 @@ def pupil_status(
         calendar=load_calendar(session),
         with_names=True,
     )
-    request.state.children_read = 1
+    request.state.children = 1
     return status
 
 
@@ -77,7 +77,7 @@ def pupil_weeks(
             f"At most {MAX_WEEKS} weeks at a time.",
             errors=[{"parameter": "from", "detail": f"range exceeds {MAX_WEEKS} weeks"}],
         )
-    request.state.children_read = 1
+    request.state.children = 1
     return PupilWeeks(
         upn=pupil.upn,
         weeks=week_details(

@@ -24,14 +24,32 @@ def children_as_at(week_commencing: date) -> Select[Pupil, PupilWeek]:
     )
 
 
+# Provision away from a school roll's usual classroom: the extract lists these children
+# even when their hours add up to full time.
+SCHOOL_PROVISION = ("mainstream_school", "special_school")
+
+
+def in_status_week() -> ColumnElement[bool]:
+    """Joins a child's provision records to the week their state rests on."""
+    return and_(
+        ProvisionRecord.pupil_id == PupilWeek.pupil_id,
+        ProvisionRecord.week_commencing == PupilWeek.week_commencing,
+    )
+
+
+def on_inspection_list() -> ColumnElement[bool]:
+    """Below threshold, or in alternative provision (any provision but a school's own)."""
+    return or_(
+        PupilWeek.below_threshold,
+        exists().where(in_status_week(), ProvisionRecord.provision_type.not_in(SCHOOL_PROVISION)),
+    )
+
+
 def provided_in_status_week(
     *, provision_type: str | None = None, provider_id: int | None = None
 ) -> ColumnElement[bool]:
     """The child had such a record in the week their state rests on."""
-    conditions = [
-        ProvisionRecord.pupil_id == PupilWeek.pupil_id,
-        ProvisionRecord.week_commencing == PupilWeek.week_commencing,
-    ]
+    conditions = [in_status_week()]
     if provision_type is not None:
         conditions.append(ProvisionRecord.provision_type == provision_type)
     if provider_id is not None:

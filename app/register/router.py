@@ -83,7 +83,7 @@ def register(
         full_time_hours=settings.full_time_hours,
         calendar=calendar,
     )
-    request.state.children_read = len(items)
+    request.state.children = len(items)
     next_url = None
     if len(rows) > limit:
         last_pupil, last_row = page[-1]

@@ -34,12 +34,29 @@ class SchoolCalendar:
     def school_days(self, week_commencing: date) -> int:
         """Weekdays of the week that are in term and not closure days (0 = holiday week)."""
         weekdays = (week_commencing + timedelta(days=offset) for offset in range(5))
-        return sum(1 for day in weekdays if self._is_school_day(day))
+        return sum(1 for day in weekdays if self.is_school_day(day))
 
-    def _is_school_day(self, day: date) -> bool:
-        if day in self.closures:
+    def is_school_day(self, day: date) -> bool:
+        """A weekday in term that is not a closure day."""
+        if day.weekday() >= SCHOOL_DAYS_IN_FULL_WEEK or day in self.closures:
             return False
         return not self.terms or any(term.start <= day <= term.end for term in self.terms)
+
+    def term_containing(self, day: date) -> Term | None:
+        """The term a day falls in, or the last one before it (None with no terms)."""
+        started = [term for term in self.terms if term.start <= day]
+        return max(started, key=lambda term: term.start, default=None)
+
+    def nth_school_day(self, first_day: date, n: int) -> date | None:
+        """The ``n``-th school day counting from ``first_day``; None if not within a year."""
+        day = first_day
+        for _ in range(366):
+            if self.is_school_day(day):
+                n -= 1
+                if n == 0:
+                    return day
+            day += timedelta(days=1)
+        return None
 
     def is_term_week(self, week_commencing: date) -> bool:
         """A week with at least one school day; holiday weeks neither count nor break a run."""

@@ -1,0 +1,77 @@
+"""Children needing action today, each with the rule and a reason a caseworker can act on."""
+
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from app.alerts.schemas import Alert, AlertList, AlertRule
+from app.alerts.service import find_alerts
+from app.auth.dependencies import OfficerPrincipal
+from app.database import SessionDep
+from app.models import Pupil
+from app.register.rules import monday_of, status_as_at
+from app.register.service import latest_judgements, load_calendar
+from app.weeks import AsAt, today
+
+router = APIRouter(tags=["alerts"])
+
+RULE_ORDER = list(AlertRule)
+
+
+@router.get("/alerts", operation_id="list_alerts")
+def alerts(
+    request: Request,
+    session: SessionDep,
+    _officer: OfficerPrincipal,
+    as_at: AsAt = None,
+    rule: AlertRule | None = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> AlertList:
+    """Children needing action as at `as_at` (default today): permanently excluded and below
+    full time from the 6th school day; below full time beyond the LA's limit; part-time
+    timetable past its review or end date; no return for 2+ term weeks; 15 school days'
+    education missed this term; no school on roll. Thresholds are LA settings."""
+    settings = request.app.state.settings
+    day = as_at or today()
+    week = monday_of(day)
+    calendar = load_calendar(session)
+    findings = [
+        finding
+        for finding in find_alerts(session, as_at=day, calendar=calendar, settings=settings)
+        if rule is None or finding.rule is rule
+    ]
+    counts = Counter(finding.rule for finding in findings)
+    shown = findings[:limit]
+    pupil_ids = sorted({finding.pupil_id for finding in shown})
+    pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
+    latest = latest_judgements(session, pupil_ids=pupil_ids, on_or_before=week)
+    items = []
+    for finding in shown:
+        status = status_as_at(
+            week,
+            latest.get(finding.pupil_id),
+            full_time_hours=settings.full_time_hours,
+            calendar=calendar,
+        )
+        items.append(
+            Alert(
+                upn=pupils[finding.pupil_id],
+                rule=finding.rule,
+                reason=finding.reason,
+                since=finding.since,
+                total_hours=status.total_hours,
+                below_threshold=status.below_threshold,
+                weeks_below=status.weeks_below,
+                last_reported_week=status.last_reported_week,
+            )
+        )
+    items.sort(key=lambda alert: (RULE_ORDER.index(alert.rule), -alert.weeks_below, alert.upn))
+    request.state.children = len(pupil_ids)
+    return AlertList(
+        week_commencing=week,
+        counts={r: counts.get(r, 0) for r in AlertRule},
+        items=items,
+        truncated=len(findings) > limit,
+    )

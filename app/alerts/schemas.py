@@ -1,0 +1,35 @@
+"""Alerts a caseworker acts on."""
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from app.provision.schemas import Hours
+
+
+class AlertRule(StrEnum):
+    permanent_exclusion_not_full_time = "permanent_exclusion_not_full_time"
+    below_threshold_beyond_limit = "below_threshold_beyond_limit"
+    part_time_timetable_overdue = "part_time_timetable_overdue"
+    no_return = "no_return"
+    missed_school_days = "missed_school_days"
+    no_school_on_roll = "no_school_on_roll"
+
+
+class Alert(BaseModel):
+    upn: str
+    rule: AlertRule
+    reason: str = Field(description="What is wrong and what to do, in plain English.")
+    since: date | None = Field(description="When the condition began or fell due.")
+    total_hours: Hours | None
+    below_threshold: bool
+    weeks_below: int
+    last_reported_week: date | None
+
+
+class AlertList(BaseModel):
+    week_commencing: date
+    counts: dict[AlertRule, int]
+    items: list[Alert]
+    truncated: bool = Field(description="More alerts matched than `limit`; narrow by `rule`.")

@@ -1,0 +1,61 @@
+"""The audit trail, for administrators."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.audit.service import find_events
+from app.auth.dependencies import AdminPrincipal
+from app.database import SessionDep
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+class AuditEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    client_id: str
+    role: str
+    action: str
+    method: str
+    path: str
+    query: dict[str, str]
+    children: int = Field(description="How many children's records were read or written.")
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    next: str | None
+
+
+@router.get("", operation_id="list_audit_events")
+def audit_events(
+    request: Request,
+    session: SessionDep,
+    _admin: AdminPrincipal,
+    client_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=60, examples=["get_pupil_status"])] = None,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditPage:
+    """Who read or wrote children's data, newest first. Every successful authenticated call is
+    recorded in its own transaction; the database refuses to change or delete a record."""
+    events = find_events(
+        session,
+        client_id=client_id,
+        action=action,
+        first=first,
+        last=last,
+        before_id=before_id,
+        limit=limit,
+    )
+    next_url = None
+    if len(events) == limit:
+        next_url = str(request.url.include_query_params(before_id=events[-1].id))
+    return AuditPage(items=[AuditEventOut.model_validate(e) for e in events], next=next_url)

@@ -1,0 +1,107 @@
+"""The inspection extract: every child not in full-time education in a week, without names."""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth.dependencies import ExtractPrincipal
+from app.database import SessionDep
+from app.extracts.service import COLUMNS, count_children, extract_rows
+from app.register.rules import SchoolCalendar, monday_of, threshold_for
+from app.register.service import load_calendar
+from app.weeks import AsAt, today
+
+router = APIRouter(prefix="/extracts", tags=["extracts"])
+
+CSV_MEDIA_TYPE = "text/csv"
+
+
+@router.get(
+    "/inspection",
+    operation_id="get_inspection_extract",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The extract, streamed",
+            "content": {"application/json": {}, CSV_MEDIA_TYPE: {}},
+        }
+    },
+)
+def inspection_extract(
+    request: Request, session: SessionDep, _reader: ExtractPrincipal, as_at: AsAt = None
+) -> StreamingResponse:
+    """Every child on the register in the week containing `as_at` who is below threshold or
+    in alternative provision: child_id, UPN, date of birth, provision types, hours per week,
+    below 25, exclusion type, provision start date, weeks below and since when. No names.
+    JSON by default; `Accept: text/csv` for CSV with a header row."""
+    settings = request.app.state.settings
+    week = monday_of(as_at or today())
+    calendar = load_calendar(session)
+    request.state.children = count_children(session, week=week)
+    as_csv = CSV_MEDIA_TYPE in request.headers.get("accept", "")
+    rows = _stream(request.app.state.sessionmaker, week=week, calendar=calendar)
+    header = {
+        "la_code": settings.la_code,
+        "la_name": settings.la_name,
+        "week_commencing": week.isoformat(),
+        "threshold_hours": float(
+            threshold_for(week, full_time_hours=settings.full_time_hours, calendar=calendar)
+        ),
+        "children": request.state.children,
+    }
+    stem = f"inspection-extract-{settings.la_code}-{week.isoformat()}"
+    return StreamingResponse(
+        _csv_lines(rows) if as_csv else _json_chunks(header, rows),
+        media_type=CSV_MEDIA_TYPE if as_csv else "application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{stem}.{"csv" if as_csv else "json"}"'
+        },
+    )
+
+
+def _stream(
+    make_session: "sessionmaker[Session]", *, week: date, calendar: SchoolCalendar
+) -> Iterator[dict[str, Any]]:
+    # The request's session is committed and closed before streaming starts; rows get their own.
+    with make_session() as session:
+        yield from extract_rows(session, week=week, calendar=calendar)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    yield json.dumps(header)[:-1] + ', "items": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps({k: _plain(v) for k, v in row.items()})
+    yield "]}"
+
+
+def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        row = row | {
+            "provision_types": ";".join(row["provision_types"]),
+            "below_25": "true" if row["below_25"] else "false",
+        }
+        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,214 @@
+"""Dashboard summary and weekly trend, as JSON or CSV, with disclosure control."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.auth.dependencies import allow
+from app.auth.schemas import Principal, Role
+from app.database import SessionDep
+from app.errors import InvalidContent
+from app.register.rules import WEEK, monday_of, threshold_for
+from app.register.service import load_calendar
+from app.summary.disclosure import Cell, suppress, suppress_value
+from app.summary.schemas import Breakdown, DurationBand, Summary, Trend, TrendPoint
+from app.summary.service import DURATION_BANDS, Figures, figures, headline, long_runs
+from app.weeks import AsAt, today
+
+router = APIRouter(prefix="/summary", tags=["summary"])
+
+SummaryReader = Annotated[Principal, allow(Role.admin, Role.la_officer, Role.inspector)]
+Suppress = Annotated[
+    bool | None,
+    Query(
+        description="Suppress counts of 1-4. Default off for LA officers' own dashboards; "
+        "always on for inspectors, whose figures leave the LA."
+    ),
+]
+CSV_MEDIA_TYPE = "text/csv"
+MAX_TREND_WEEKS = 156
+
+
+def _suppressing(principal: Principal, requested: bool | None) -> bool:
+    return principal.role is Role.inspector or bool(requested)
+
+
+@router.get(
+    "",
+    operation_id="get_summary",
+    response_model=Summary,
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+)
+def summary(
+    request: Request,
+    session: SessionDep,
+    principal: SummaryReader,
+    as_at: AsAt = None,
+    suppress_small: Annotated[bool | None, Query(alias="suppress")] = None,
+) -> Summary | Response:
+    """Children on the register and below threshold; mean and median hours of those below;
+    run lengths in bands and beyond the LA's limit; breakdowns by provision type, reason,
+    provider and year group. `Accept: text/csv` gives the same figures as rows."""
+    settings = request.app.state.settings
+    week = monday_of(as_at or today())
+    calendar = load_calendar(session)
+    raw = figures(session, week=week, calendar=calendar, long_run_weeks=settings.long_run_weeks)
+    result = _present(
+        raw,
+        suppressing=_suppressing(principal, suppress_small),
+        below=settings.suppression_below,
+        long_run_weeks=settings.long_run_weeks,
+    )
+    result_header = {
+        "la_code": settings.la_code,
+        "la_name": settings.la_name,
+        "threshold_hours": threshold_for(
+            week, full_time_hours=settings.full_time_hours, calendar=calendar
+        ),
+    }
+    body = Summary(**result_header, **result)
+    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+        return _csv(body, filename=f"summary-{settings.la_code}-{week}.csv")
+    return body
+
+
+@router.get("/trend", operation_id="get_summary_trend")
+def trend(
+    request: Request,
+    session: SessionDep,
+    principal: SummaryReader,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    suppress_small: Annotated[bool | None, Query(alias="suppress")] = None,
+) -> Trend:
+    """One point per week from `from` to `to` (default the last 12 weeks): children on the
+    register, below threshold and beyond the LA's run limit, for a dashboard's line chart."""
+    settings = request.app.state.settings
+    last_week = monday_of(last or today())
+    first_week = monday_of(first) if first else last_week - 11 * WEEK
+    if not first_week <= last_week < first_week + MAX_TREND_WEEKS * WEEK:
+        raise InvalidContent(
+            f"from must be on or before to, at most {MAX_TREND_WEEKS} weeks apart.",
+            errors=[{"parameter": "from", "detail": "out of range"}],
+        )
+    suppressing = _suppressing(principal, suppress_small)
+    calendar = load_calendar(session)
+    points = []
+    week = first_week
+    while week <= last_week:
+        on_register, below, _unreported = headline(session, week=week, calendar=calendar)
+        beyond = long_runs(
+            session, week=week, calendar=calendar, longer_than=settings.long_run_weeks
+        )
+        cells: dict[str, Cell] = {
+            "below": below,
+            "full_time": on_register - below,
+            "beyond": beyond,
+        }
+        if suppressing:
+            cells = suppress(
+                {"below": below, "full_time": on_register - below},
+                below=settings.suppression_below,
+                additive=True,
+            ) | {"beyond": suppress_value(beyond, below=settings.suppression_below)}
+        points.append(
+            TrendPoint(
+                week_commencing=week,
+                term_week=calendar.is_term_week(week),
+                children_on_register=suppress_value(on_register, below=settings.suppression_below)
+                if suppressing
+                else on_register,
+                children_below_threshold=cells["below"],
+                children_beyond_long_run=cells["beyond"],
+            )
+        )
+        week += WEEK
+    return Trend(suppressed=suppressing, long_run_weeks=settings.long_run_weeks, points=points)
+
+
+def _present(
+    raw: Figures, *, suppressing: bool, below: int, long_run_weeks: int
+) -> dict[str, object]:
+    """The figures as published: raw, or with small counts suppressed."""
+
+    def group(counts: dict[str, int], *, additive: bool) -> dict[str, Cell]:
+        return suppress(counts, below=below, additive=additive) if suppressing else dict(counts)
+
+    def breakdown(rows: dict[str, tuple[int, int]], *, additive: bool) -> list[Breakdown]:
+        children = group({k: v[0] for k, v in rows.items()}, additive=additive)
+        below_cells = group({k: v[1] for k, v in rows.items()}, additive=additive)
+        return [
+            Breakdown(key=k, children=children[k], below_threshold=below_cells[k]) for k in rows
+        ]
+
+    headline_cells = group(
+        {"below": raw.below, "full_time": raw.on_register - raw.below}, additive=True
+    )
+    bands = group(raw.duration_bands, additive=True)
+    beyond: Cell = raw.beyond_long_run
+    hidden_bands = [
+        band
+        for band, low, _high in DURATION_BANDS
+        if bands.get(band) == "c" and low > long_run_weeks
+    ]
+    if suppressing:
+        beyond = "c" if hidden_bands else suppress_value(raw.beyond_long_run, below=below)
+    # Averages of fewer children than the suppression threshold could describe one child.
+    small = suppressing and raw.below < below
+
+    def average(value: Decimal | None) -> float | None:
+        return None if value is None or small else round(float(value), 2)
+
+    return {
+        "week_commencing": raw.week_commencing,
+        "suppressed": suppressing,
+        "children_on_register": suppress_value(raw.on_register, below=below)
+        if suppressing
+        else raw.on_register,
+        "children_below_threshold": headline_cells["below"],
+        "children_full_time": headline_cells["full_time"],
+        "children_unreported": suppress_value(raw.unreported, below=below)
+        if suppressing
+        else raw.unreported,
+        "mean_hours_below": average(raw.mean_hours_below),
+        "median_hours_below": average(raw.median_hours_below),
+        "mean_weeks_below": average(raw.mean_weeks_below),
+        "median_weeks_below": average(raw.median_weeks_below),
+        "long_run_weeks": long_run_weeks,
+        "children_beyond_long_run": beyond,
+        "duration_bands": [
+            DurationBand(weeks=band, children=bands[band])
+            for band, *_ in DURATION_BANDS
+            if band in bands
+        ],
+        "by_provision_type": breakdown(raw.by_provision_type, additive=False),
+        "by_reason": breakdown(raw.by_reason, additive=False),
+        "by_provider": breakdown(raw.by_provider, additive=False),
+        "by_year_group": breakdown(raw.by_year_group, additive=True),
+    }
+
+
+def _csv(body: Summary, *, filename: str) -> Response:
+    """The summary as measure,group,value rows (one table a spreadsheet can pivot)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["measure", "group", "value"])
+    for name, value in body.model_dump(mode="json").items():
+        if isinstance(value, list):
+            for row in value:
+                group, *cells = row.values()
+                names = [k for k in row if k not in ("key", "weeks")]
+                for column, cell in zip(names, cells, strict=True):
+                    writer.writerow([f"{column}_{name}", group, cell])
+        else:
+            writer.writerow([name, "", "" if value is None else value])
+    return Response(
+        out.getvalue(),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
