@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from stdnum.gb import upn as stdnum_upn
 
 MONDAY = date(2026, 9, 7)  # a term-time Monday in the 2026/27 academic year
@@ -43,3 +44,11 @@ def record(
         "provision_type": provision_type,
         **extra,
     }
+
+
+def submit(client: TestClient, headers: dict[str, str], *records: dict[str, Any]) -> None:
+    """Post records as one batch and insist it is accepted."""
+    response = client.post(
+        "/api/v1/provision-records/batch", json={"records": list(records)}, headers=headers
+    )
+    assert response.status_code == 200, response.text

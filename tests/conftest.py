@@ -97,7 +97,9 @@ def admin(client: TestClient) -> dict[str, str]:
 
 @pytest.fixture
 def make_provider(client: TestClient, admin: dict[str, str]) -> Callable[..., dict[str, Any]]:
-    def make(name: str = "Oak Primary School", kind: str = "school", **extra: str) -> dict[str, Any]:
+    def make(
+        name: str = "Oak Primary School", kind: str = "school", **extra: str
+    ) -> dict[str, Any]:
         response = client.post(
             "/api/v1/providers", json={"name": name, "kind": kind, **extra}, headers=admin
         )

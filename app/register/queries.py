@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from app.models import ProvisionRecord, Pupil, PupilWeek
 
@@ -39,9 +40,15 @@ def in_status_week() -> ColumnElement[bool]:
 
 def on_inspection_list() -> ColumnElement[bool]:
     """Below threshold, or in alternative provision (any provision but a school's own)."""
+    # An alias, so the condition also works in queries that join the records themselves.
+    record = aliased(ProvisionRecord)
     return or_(
         PupilWeek.below_threshold,
-        exists().where(in_status_week(), ProvisionRecord.provision_type.not_in(SCHOOL_PROVISION)),
+        exists().where(
+            record.pupil_id == PupilWeek.pupil_id,
+            record.week_commencing == PupilWeek.week_commencing,
+            record.provision_type.not_in(SCHOOL_PROVISION),
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.builders import make_upn, record, week
+from tests.builders import make_upn, record, submit, week
 
 Headers = dict[str, str]
 CHILD = make_upn(7)
@@ -16,13 +16,6 @@ CHILD = make_upn(7)
 @pytest.fixture
 def college(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     return make_provider("Riverside College", "college")
-
-
-def submit(client: TestClient, officer: Headers, *records: dict[str, Any]) -> None:
-    response = client.post(
-        "/api/v1/provision-records/batch", json={"records": list(records)}, headers=officer
-    )
-    assert response.status_code == 200, response.text
 
 
 def hours_from(provider: dict[str, Any], n: int, hours: float, upn: str = CHILD) -> dict[str, Any]:

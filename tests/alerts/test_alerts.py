@@ -1,0 +1,130 @@
+"""Each alert rule, at and either side of its line."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.builders import make_upn, record, submit, week
+
+Headers = dict[str, str]
+CHILD = make_upn(42)
+
+
+def alerts(client: TestClient, officer: Headers, as_at: date, rule: str) -> list[dict[str, Any]]:
+    response = client.get(
+        "/api/v1/alerts", params={"as_at": as_at.isoformat(), "rule": rule}, headers=officer
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["counts"][rule] == len(body["items"])
+    return list(body["items"])
+
+
+def weekly(
+    school: dict[str, Any], weeks: range, hours: float, **extra: Any
+) -> list[dict[str, Any]]:
+    return [
+        record(CHILD, week_commencing=week(n), hours=hours, provider_id=school["id"], **extra)
+        for n in weeks
+    ]
+
+
+def test_permanent_exclusion_alerts_from_the_sixth_school_day(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    excluded = {"exclusion_type": "permanent", "exclusion_start_date": week(0).isoformat()}
+    submit(client, officer, *weekly(school, range(2), 10, **excluded))
+    rule = "permanent_exclusion_not_full_time"
+    assert alerts(client, officer, week(0) + timedelta(days=4), rule) == []  # day 5
+    [alert] = alerts(client, officer, week(1), rule)  # day 6
+    assert alert["upn"] == CHILD and alert["since"] == week(1).isoformat()
+    assert "school day 6" in alert["reason"]
+    submit(client, officer, *weekly(school, range(1, 2), 25, **excluded))
+    assert alerts(client, officer, week(1), rule) == []
+
+
+def test_a_run_beyond_six_weeks_alerts_and_six_does_not(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *weekly(school, range(7), 12))
+    rule = "below_threshold_beyond_limit"
+    assert alerts(client, officer, week(5), rule) == []
+    [alert] = alerts(client, officer, week(6), rule)
+    assert alert["weeks_below"] == 7 and "7 term weeks" in alert["reason"]
+
+
+def test_a_part_time_timetable_past_review_or_end_alerts_while_part_time(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    timetable = {
+        "reasons": ["part_time_timetable"],
+        "timetable_review_date": week(1).isoformat(),
+        "timetable_end_date": week(3).isoformat(),
+    }
+    submit(client, officer, *weekly(school, range(5), 15, **timetable))
+    rule = "part_time_timetable_overdue"
+    assert alerts(client, officer, week(1), rule) == []
+    [review] = alerts(client, officer, week(2), rule)
+    assert "due for review" in review["reason"]
+    [ended] = alerts(client, officer, week(4), rule)
+    assert "agreed to end" in ended["reason"] and ended["since"] == week(3).isoformat()
+    submit(client, officer, *weekly(school, range(4, 5), 25, **timetable))
+    assert alerts(client, officer, week(4), rule) == []
+
+
+def test_no_return_for_two_term_weeks_alerts(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *weekly(school, range(1), 30))
+    assert alerts(client, officer, week(1), "no_return") == []
+    [alert] = alerts(client, officer, week(2), "no_return")
+    assert alert["last_reported_week"] == week(0).isoformat() and "2 term weeks" in alert["reason"]
+
+
+def test_fifteen_school_days_missed_in_a_term_alerts(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *weekly(school, range(2), 0))
+    assert alerts(client, officer, week(1), "missed_school_days") == []  # 10 days
+    submit(client, officer, *weekly(school, range(2, 3), 20))
+    assert alerts(client, officer, week(2), "missed_school_days") == []  # 11 days
+    submit(client, officer, *weekly(school, range(2, 3), 0))
+    [alert] = alerts(client, officer, week(2), "missed_school_days")
+    assert "15.0 school days" in alert["reason"]
+
+
+def test_no_school_on_roll_alerts_for_tuition_only(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+) -> None:
+    tutor = make_provider("Home tuition service", "tuition")
+    submit(
+        client,
+        officer,
+        record(
+            CHILD,
+            week_commencing=week(0),
+            hours=5,
+            provider_id=tutor["id"],
+            provision_type="home_tuition",
+        ),
+    )
+    [alert] = alerts(client, officer, week(0), "no_school_on_roll")
+    assert alert["upn"] == CHILD
+    submit(
+        client, officer, record(CHILD, week_commencing=week(0), hours=5, provider_id=school["id"])
+    )
+    assert alerts(client, officer, week(0), "no_school_on_roll") == []
+
+
+@pytest.mark.parametrize("role", ["provider", "inspector"])
+def test_alerts_are_for_officers(
+    client: TestClient, login_as: Callable[..., Headers], school: dict[str, Any], role: str
+) -> None:
+    headers = login_as(role, school["id"] if role == "provider" else None)
+    assert client.get("/api/v1/alerts", headers=headers).status_code == 403

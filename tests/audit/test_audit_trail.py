@@ -1,0 +1,81 @@
+"""Every read and write of children's data is recorded, and the record cannot be changed."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from jose import jwt
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from tests.builders import make_upn, record, submit, week
+
+Headers = dict[str, str]
+
+
+def client_id_of(headers: Headers) -> str:
+    return str(jwt.get_unverified_claims(headers["Authorization"].removeprefix("Bearer "))["sub"])
+
+
+def events(client: TestClient, admin: Headers, **filters: Any) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/audit", params=filters, headers=admin)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def test_an_officers_extract_is_logged_with_the_number_of_children(
+    client: TestClient, admin: Headers, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(
+        client, officer, *(record(make_upn(n), hours=5, provider_id=school["id"]) for n in range(3))
+    )
+    response = client.get(
+        "/api/v1/extracts/inspection", params={"as_at": week(0).isoformat()}, headers=officer
+    )
+    assert response.status_code == 200
+    [event] = events(client, admin, action="get_inspection_extract")
+    assert (event["client_id"], event["role"], event["children"]) == (
+        client_id_of(officer),
+        "la_officer",
+        3,
+    )
+    assert event["query"] == {"as_at": week(0).isoformat()}
+    [write] = events(client, admin, action="submit_provision_batch")
+    assert write["children"] == 3 and write["method"] == "POST"
+
+
+def test_reading_a_child_records_who_and_which_child(
+    client: TestClient, admin: Headers, school_auth: Headers
+) -> None:
+    upn = make_upn(5)
+    submit(client, school_auth, record(upn))
+    assert client.get(f"/api/v1/pupils/{upn}", headers=school_auth).status_code == 200
+    [event] = events(client, admin, action="get_pupil_status", client_id=client_id_of(school_auth))
+    assert event["path"] == f"/api/v1/pupils/{upn}" and event["children"] == 1
+
+
+def test_a_refused_read_leaves_no_read_event(
+    client: TestClient, admin: Headers, login_as: Callable[..., Headers]
+) -> None:
+    inspector = login_as("inspector")
+    assert client.get("/api/v1/register", headers=inspector).status_code == 403
+    assert events(client, admin, client_id=client_id_of(inspector)) == []
+
+
+def test_only_admins_read_the_audit_trail(client: TestClient, officer: Headers) -> None:
+    assert client.get("/api/v1/audit", headers=officer).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET children = 0", "DELETE FROM audit_events"]
+)
+def test_the_database_refuses_to_change_the_trail(
+    app: FastAPI, client: TestClient, officer: Headers, statement: str
+) -> None:
+    client.get("/api/v1/register", headers=officer)
+    with pytest.raises(DBAPIError, match="append-only"), app.state.sessionmaker.begin() as session:
+        session.execute(text(statement))
+    with app.state.sessionmaker() as session:
+        assert session.scalar(text("SELECT count(*) FROM audit_events")) >= 1
