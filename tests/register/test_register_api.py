@@ -2,11 +2,14 @@
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.register.rejudge import rejudge_everyone
 from tests.builders import make_upn, record, submit, week
 
 Headers = dict[str, str]
@@ -331,3 +334,15 @@ def put_calendar(
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def test_rejudging_applies_a_new_full_time_figure(
+    app: FastAPI, client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *(hours_from(school, n, 22) for n in range(3)))
+    assert status_of(client, officer, week(2))["weeks_below"] == 3
+    lower = app.state.settings.model_copy(update={"full_time_hours": Decimal(20)})
+    assert rejudge_everyone(app.state.sessionmaker, settings=lower) == 1
+    app.state.settings = lower
+    status = status_of(client, officer, week(2))
+    assert (status["below_threshold"], status["threshold_hours"]) == (False, 20)
