@@ -6,9 +6,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+RETRYABLE = {"40001", "40P01"}  # PostgreSQL serialization failure, deadlock
 PROBLEM_BASE = "https://cnfte-register.example/problems/"
 
 
@@ -114,6 +116,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             slug="validation",
             errors=errors,
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # Two writers racing for the same child lose nothing: the loser is told to resend.
+        if isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in RETRYABLE:
+            return render_problem(
+                Conflict("A concurrent submission changed the same children; send it again.")
+            )
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -21,20 +21,33 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        too_large = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _TooLarge
             return message
 
+        async def guarded_send(message: Message) -> None:
+            # Whatever the app answers to a body cut short (its parser says 400), the client
+            # is told the real reason instead.
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused:
+                refused = True
+                await self._refuse(scope, receive, send)
+
         try:
-            await self.app(scope, counting_receive, send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
+            if not refused:
+                await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

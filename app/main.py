@@ -92,4 +92,5 @@ def _bootstrap_admin(app: FastAPI, settings: Settings) -> None:
             session,
             client_id=settings.admin_client_id,
             client_secret=settings.admin_client_secret.get_secret_value(),
+            settings=settings,
         )

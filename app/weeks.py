@@ -5,13 +5,31 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
+from pydantic import AfterValidator, Field
 
 LONDON = ZoneInfo("Europe/London")
 
+# The register's dates stay in a range where week arithmetic cannot overflow.
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def _in_range(day: date | None) -> date | None:
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return day
+
+
+RegisterDate = Annotated[date, AfterValidator(_in_range)]
 AsAt = Annotated[
     date | None,
+    AfterValidator(_in_range),
     Query(description="Any day of the week to report on (YYYY-MM-DD); default today."),
 ]
+FromDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="from")]
+ToDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="to")]
+# Primary keys are 32-bit on both databases; a larger id is simply not one of ours.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 def today() -> date:

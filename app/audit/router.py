@@ -1,6 +1,6 @@
 """The audit trail, for administrators."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.audit.service import find_events
 from app.auth.dependencies import AdminPrincipal
 from app.database import SessionDep
+from app.weeks import FromDate, ToDate
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -39,9 +40,9 @@ def audit_events(
     _admin: AdminPrincipal,
     client_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=60, examples=["get_pupil_status"])] = None,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    first: FromDate = None,
+    last: ToDate = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Who read or wrote children's data, newest first. Every successful authenticated call is

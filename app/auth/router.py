@@ -27,7 +27,7 @@ def token(
 
 @router.post("/clients", status_code=status.HTTP_201_CREATED, operation_id="create_client")
 def register_client(
-    body: ClientCreate, session: SessionDep, _admin: AdminPrincipal
+    body: ClientCreate, request: Request, session: SessionDep, _admin: AdminPrincipal
 ) -> ClientCreated:
     """Register an API client; its secret is shown once in this response and never again."""
-    return create_client(session, request=body)
+    return create_client(session, request=body, settings=request.app.state.settings)

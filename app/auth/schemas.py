@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from app.weeks import Id
+
 
 class Role(StrEnum):
     admin = "admin"
@@ -32,7 +34,7 @@ class TokenResponse(BaseModel):
 class ClientCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    provider_id: int | None = Field(default=None, ge=1)
+    provider_id: Id | None = None
 
 
 class ClientCreated(BaseModel):

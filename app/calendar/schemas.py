@@ -4,13 +4,15 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from app.weeks import RegisterDate
+
 
 class TermIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["Autumn 1 2026"])
-    start_date: date
-    end_date: date
+    start_date: RegisterDate
+    end_date: RegisterDate
 
     @field_validator("end_date")
     @classmethod
@@ -24,7 +26,7 @@ class TermIn(BaseModel):
 class ClosureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: date
+    date: RegisterDate
     description: str = Field(min_length=1, max_length=200, examples=["INSET day"])
 
 

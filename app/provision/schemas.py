@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from app.pupils.upn import normalise_upn
+from app.weeks import Id, RegisterDate
 
 
 class ProvisionType(StrEnum):
@@ -65,7 +66,7 @@ UPN = Annotated[
     Field(min_length=1, max_length=20, examples=["B801200005001"]),
     AfterValidator(normalise_upn),
 ]
-Monday = Annotated[date, AfterValidator(_monday)]
+Monday = Annotated[RegisterDate, AfterValidator(_monday)]
 HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5])]
 # Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
@@ -87,18 +88,18 @@ class ProvisionRecordIn(BaseModel):
     hours_attended: HoursIn | None = None
     reasons: list[Reason] = Field(default_factory=list, max_length=len(Reason))
     exclusion_type: ExclusionType | None = None
-    exclusion_start_date: date | None = None
-    provision_start_date: date | None = None
-    timetable_review_date: date | None = Field(
+    exclusion_start_date: RegisterDate | None = None
+    provision_start_date: RegisterDate | None = None
+    timetable_review_date: RegisterDate | None = Field(
         default=None, description="When a part-time timetable is next formally reviewed."
     )
-    timetable_end_date: date | None = Field(
+    timetable_end_date: RegisterDate | None = Field(
         default=None, description="When a part-time timetable is agreed to end."
     )
     given_name: Name | None = None
     family_name: Name | None = None
-    provider_id: int | None = Field(
-        default=None, ge=1, description="Taken from a provider's token; la_officer/admin name it."
+    provider_id: Id | None = Field(
+        default=None, description="Taken from a provider's token; la_officer/admin name it."
     )
 
     # Cross-field checks sit on the field that is wrong, so the error points at it.

@@ -4,7 +4,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Insert, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal, Role
@@ -146,21 +148,30 @@ def _pupils_for(
     principal: Principal,
     prefix: str,
 ) -> dict[str, Pupil]:
-    """The register's child for each UPN, creating new ones; a date of birth never changes."""
-    upns = {r.upn for r in records}
-    pupils = {p.upn: p for p in session.scalars(select(Pupil).where(Pupil.upn.in_(upns)))}
-    visible = readable_pupil_ids(session, principal, [p.id for p in pupils.values()])
+    """The register's child for each UPN, creating new ones; a date of birth never changes.
+
+    The children's rows stay locked until the transaction ends, so concurrent submissions for
+    the same child take turns (their judgements depend on each other's records).
+    """
+    pupils = _locked_pupils(session, {r.upn for r in records})
+    known = {upn: pupil.id for upn, pupil in pupils.items()}
+    visible = readable_pupil_ids(session, principal, list(known.values()))
+    new_rows = {
+        r.upn: {
+            "upn": r.upn,
+            "temporary_upn": is_temporary_upn(r.upn),
+            "date_of_birth": r.date_of_birth,
+        }
+        for r in reversed(records)  # the first record of a new child sets its date of birth
+        if r.upn not in pupils
+    }
+    if new_rows:
+        session.execute(_insert_ignoring_duplicates(session).values(list(new_rows.values())))
+        pupils |= _locked_pupils(session, set(new_rows))
     errors, seen = [], []
     for i, (record, provider_id) in enumerate(zip(records, provider_ids, strict=True)):
-        pupil = pupils.get(record.upn)
-        if pupil is None:
-            pupil = pupils[record.upn] = Pupil(
-                upn=record.upn,
-                temporary_upn=is_temporary_upn(record.upn),
-                date_of_birth=record.date_of_birth,
-            )
-            session.add(pupil)
-        elif pupil.date_of_birth != record.date_of_birth:
+        pupil = pupils[record.upn]
+        if pupil.date_of_birth != record.date_of_birth:
             # Only a caller who may read the child is told the date of birth the register holds.
             held = pupil.date_of_birth if pupil.id in visible else "a different date"
             errors.append(
@@ -170,7 +181,7 @@ def _pupils_for(
                     f"{held}; this record says {record.date_of_birth}",
                 }
             )
-            if pupil.id is not None:
+            if record.upn in known:
                 seen.append(
                     DateOfBirthConflict(
                         pupil_id=pupil.id,
@@ -190,6 +201,18 @@ def _pupils_for(
         )
     session.flush()
     return pupils
+
+
+def _locked_pupils(session: Session, upns: set[str]) -> dict[str, Pupil]:
+    """The children with these UPNs, locked in id order so that no two writers deadlock."""
+    query = select(Pupil).where(Pupil.upn.in_(upns)).order_by(Pupil.id).with_for_update()
+    return {pupil.upn: pupil for pupil in session.scalars(query)}
+
+
+def _insert_ignoring_duplicates(session: Session) -> Insert:
+    """INSERT that skips children another writer has just added (both databases support it)."""
+    insert_for = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
+    return insert_for(Pupil).on_conflict_do_nothing(index_elements=[Pupil.upn])
 
 
 def _existing_record_ids(

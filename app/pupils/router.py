@@ -1,9 +1,8 @@
 """A child's status and history."""
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 
 from app.auth.dependencies import PupilReaderPrincipal
 from app.database import SessionDep
@@ -15,7 +14,7 @@ from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
 from app.register.service import latest_judgements, load_calendar
 from app.register.status import statuses
-from app.weeks import AsAt, today
+from app.weeks import AsAt, FromDate, ToDate, today
 
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
@@ -60,8 +59,8 @@ def pupil_weeks(
     request: Request,
     session: SessionDep,
     principal: PupilReaderPrincipal,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: FromDate = None,
+    last: ToDate = None,
 ) -> PupilWeeks:
     """Week by week from `from` to `to` (default the 12 weeks to today): each week's total,
     threshold, whether below, whether unreported, and per-provider hours you may see."""

@@ -41,7 +41,7 @@ def register(
     below_threshold: bool | None = None,
     min_weeks_below: Annotated[int | None, Query(ge=1, le=520)] = None,
     provision_type: ProvisionType | None = None,
-    provider_id: Annotated[int | None, Query(ge=1)] = None,
+    provider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RegisterPage:

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from app.register.service import load_calendar
 from app.summary.disclosure import Cell, suppress, suppress_value
 from app.summary.schemas import Breakdown, DurationBand, Summary, Trend, TrendPoint
 from app.summary.service import DURATION_BANDS, Figures, figures, headline, long_runs
-from app.weeks import AsAt, today
+from app.weeks import AsAt, FromDate, ToDate, today
 
 router = APIRouter(prefix="/summary", tags=["summary"])
 
@@ -82,8 +81,8 @@ def trend(
     request: Request,
     session: SessionDep,
     principal: SummaryReader,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: FromDate = None,
+    last: ToDate = None,
     suppress_small: Annotated[bool | None, Query(alias="suppress")] = None,
 ) -> Trend:
     """One point per week from `from` to `to` (default the last 12 weeks): children on the
