@@ -16,7 +16,8 @@ def test_there_is_exactly_one_head() -> None:
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection)
-        assert context.get_current_revision() == ScriptDirectory.from_config(
-            alembic_config()
-        ).get_current_head()
+        assert (
+            context.get_current_revision()
+            == ScriptDirectory.from_config(alembic_config()).get_current_head()
+        )
         assert compare_metadata(context, Base.metadata) == []

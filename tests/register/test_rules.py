@@ -1,5 +1,6 @@
 """The register's rules on their own: no database, no HTTP."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from app.register.rules import (
     SchoolCalendar,
     Status,
     Term,
+    WeekJudgement,
     judge_weeks,
     monday_of,
     status_as_at,
@@ -36,7 +38,7 @@ def status(
     return status_as_at(monday_of(as_at), latest, full_time_hours=FULL_TIME, calendar=calendar)
 
 
-def weeks_of(hours: list[float], start: date = START) -> dict[date, Decimal]:
+def weeks_of(hours: Sequence[float | Decimal], start: date = START) -> dict[date, Decimal]:
     return {start + i * WEEK: Decimal(str(h)) for i, h in enumerate(hours)}
 
 
@@ -123,6 +125,10 @@ def test_split_totals_sum_providers() -> None:
     ) == {START: Decimal(20), START + WEEK: Decimal(1)}
 
 
+def judged(rows: list[tuple[date, Decimal]]) -> list[WeekJudgement]:
+    return judge_weeks(weekly_totals(rows), full_time_hours=FULL_TIME, calendar=NO_CALENDAR)
+
+
 hours = st.decimals(min_value=0, max_value=60, places=2)
 histories = st.lists(hours, min_size=1, max_size=30)
 
@@ -136,10 +142,7 @@ def test_splitting_a_week_across_providers_never_changes_the_result(
     for week_commencing, total in whole:
         part = data.draw(st.decimals(min_value=0, max_value=total, places=2))
         split += [(week_commencing, part), (week_commencing, total - part)]
-    judge = lambda rows: judge_weeks(  # noqa: E731
-        weekly_totals(rows), full_time_hours=FULL_TIME, calendar=NO_CALENDAR
-    )
-    assert judge(split) == judge(whole)
+    assert judged(split) == judged(whole)
 
 
 @given(histories, st.data())
