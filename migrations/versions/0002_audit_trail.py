@@ -36,9 +36,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_events_action", "audit_events", ["action"])
     op.create_index("ix_audit_events_occurred_at", "audit_events", ["occurred_at"])
-    op.create_index(
-        "ix_audit_events_client_occurred", "audit_events", ["client_id", "occurred_at"]
-    )
+    op.create_index("ix_audit_events_client_occurred", "audit_events", ["client_id", "occurred_at"])
     # The database itself refuses to change or remove an audit row.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
