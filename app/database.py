@@ -25,7 +25,9 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # Every request reads then writes (at least its audit row); taking the write lock up
+        # front makes concurrent requests wait their turn instead of failing as "locked".
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -119,10 +119,21 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
         # Two writers racing for the same child lose nothing: the loser is told to resend.
-        if isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in RETRYABLE:
+        if isinstance(exc, IntegrityError) or sqlstate in RETRYABLE:
             return render_problem(
                 Conflict("A concurrent submission changed the same children; send it again.")
+            )
+        if isinstance(exc, DataError) or sqlstate.startswith("22"):
+            return render_problem(InvalidContent("A value could not be stored as sent."))
+        if "database is locked" in str(exc.orig):
+            return problem_response(
+                503,
+                "Busy",
+                "The register is busy; try again shortly.",
+                slug="busy",
+                headers={"Retry-After": "5"},
             )
         raise exc
 

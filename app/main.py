@@ -58,7 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(audit_trail, scope="function")])

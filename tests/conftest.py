@@ -58,7 +58,6 @@ def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
     connection = engine.connect()
     outer = connection.begin()
     app = create_app(settings)
-    app.state.engine = engine
     app.state.sessionmaker = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

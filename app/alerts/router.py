@@ -10,10 +10,10 @@ from app.alerts.schemas import Alert, AlertList, AlertRule
 from app.alerts.service import find_alerts
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
+from app.inputs import AsAt, today
 from app.models import Pupil
 from app.register.rules import monday_of, status_as_at
 from app.register.service import latest_judgements, load_calendar
-from app.weeks import AsAt, today
 
 router = APIRouter(tags=["alerts"])
 

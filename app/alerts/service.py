@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -29,14 +30,22 @@ class Finding:
 def find_alerts(
     session: Session, *, as_at: date, calendar: SchoolCalendar, settings: Settings
 ) -> Iterator[Finding]:
-    """Every finding of every rule as at the day, rule by rule."""
+    """Every finding of every rule as at the day, rule by rule, once per child and rule."""
     week = monday_of(as_at)
-    yield from _permanent_exclusions(session, as_at, week, calendar, settings)
-    yield from _long_runs(session, week, calendar, settings)
-    yield from _overdue_timetables(session, as_at, week)
-    yield from _no_returns(session, week, calendar, settings)
-    yield from _missed_days(session, as_at, week, calendar, settings)
-    yield from _no_school_on_roll(session, week)
+    findings = chain(
+        _permanent_exclusions(session, as_at, week, calendar, settings),
+        _long_runs(session, week, calendar, settings),
+        _overdue_timetables(session, as_at, week),
+        _no_returns(session, week, calendar, settings),
+        _missed_days(session, as_at, week, calendar, settings),
+        _no_school_on_roll(session, week),
+    )
+    # Several providers' records can raise the same rule for one child: the first says it.
+    seen: set[tuple[int, AlertRule]] = set()
+    for finding in findings:
+        if (finding.pupil_id, finding.rule) not in seen:
+            seen.add((finding.pupil_id, finding.rule))
+            yield finding
 
 
 def _permanent_exclusions(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.audit.service import find_events
 from app.auth.dependencies import AdminPrincipal
 from app.database import SessionDep
-from app.weeks import FromDate, ToDate
+from app.inputs import FromDate, Text, ToDate
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -38,15 +38,16 @@ def audit_events(
     request: Request,
     session: SessionDep,
     _admin: AdminPrincipal,
-    client_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=60, examples=["get_pupil_status"])] = None,
+    client_id: Annotated[Text | None, Query(max_length=64)] = None,
+    action: Annotated[Text | None, Query(max_length=60, examples=["get_pupil_status"])] = None,
     first: FromDate = None,
     last: ToDate = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Who read or wrote children's data, newest first. Every successful authenticated call is
-    recorded in its own transaction; the database refuses to change or delete a record."""
+    recorded in the same transaction as the call itself; the database refuses to change or
+    delete a record."""
     events = find_events(
         session,
         client_id=client_id,

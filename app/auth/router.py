@@ -8,6 +8,7 @@ from app.auth.dependencies import AdminPrincipal
 from app.auth.schemas import ClientCreate, ClientCreated, TokenResponse
 from app.auth.service import authenticate, create_client, issue_token
 from app.database import SessionDep
+from app.inputs import Text
 
 router = APIRouter(tags=["auth"])
 
@@ -17,8 +18,8 @@ def token(
     request: Request,
     session: SessionDep,
     grant_type: Annotated[Literal["client_credentials"], Form()],
-    client_id: Annotated[str, Form(min_length=1, max_length=64)],
-    client_secret: Annotated[str, Form(min_length=1, max_length=200)],
+    client_id: Annotated[Text, Form(min_length=1, max_length=64)],
+    client_secret: Annotated[Text, Form(min_length=1, max_length=200)],
 ) -> TokenResponse:
     """Exchange client credentials for a short-lived bearer token (OAuth2 client credentials)."""
     client = authenticate(session, client_id=client_id, client_secret=client_secret)

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.weeks import Id
+from app.inputs import Id, Text
 
 
 class Role(StrEnum):
@@ -32,7 +32,7 @@ class TokenResponse(BaseModel):
 
 
 class ClientCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     role: Role
     provider_id: Id | None = None
 

@@ -79,13 +79,13 @@ def principal_from_token(token: str, *, settings: Settings) -> Principal:
     except JWTError as exc:
         raise Unauthorized("The access token is not valid.") from exc
     try:
-        return Principal(
-            client_id=str(claims["sub"]),
-            role=Role(claims["role"]),
-            provider_id=claims.get("provider_id"),
-        )
+        role, provider_id = Role(claims["role"]), claims.get("provider_id")
     except (KeyError, ValueError) as exc:
         raise Unauthorized("The access token is not valid.") from exc
+    # A provider token must name exactly one provider; no other token may name one.
+    if (role is Role.provider) != isinstance(provider_id, int):
+        raise Unauthorized("The access token is not valid.")
+    return Principal(client_id=str(claims["sub"]), role=role, provider_id=provider_id)
 
 
 def create_client(session: Session, *, request: ClientCreate, settings: Settings) -> ClientCreated:

@@ -27,4 +27,5 @@ def put_calendar(
     recomputed = replace_calendar(
         session, calendar=body, full_time_hours=request.app.state.settings.full_time_hours
     )
+    request.state.children = recomputed
     return CalendarOut(terms=body.terms, closures=body.closures, recomputed_children=recomputed)

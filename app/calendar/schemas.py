@@ -4,13 +4,13 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from app.weeks import RegisterDate
+from app.inputs import RegisterDate, Text
 
 
 class TermIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, examples=["Autumn 1 2026"])
+    name: Text = Field(min_length=1, max_length=100, examples=["Autumn 1 2026"])
     start_date: RegisterDate
     end_date: RegisterDate
 
@@ -27,7 +27,7 @@ class ClosureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     date: RegisterDate
-    description: str = Field(min_length=1, max_length=200, examples=["INSET day"])
+    description: Text = Field(min_length=1, max_length=200, examples=["INSET day"])
 
 
 class CalendarIn(BaseModel):

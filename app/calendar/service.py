@@ -11,7 +11,7 @@ from app.calendar.schemas import CalendarIn, ClosureIn, TermIn
 from app.errors import InvalidContent
 from app.models import ClosureDay, ProvisionRecord, Term
 from app.register.rules import WEEK, SchoolCalendar, monday_of
-from app.register.service import load_calendar, refresh_judgements
+from app.register.service import load_calendar, lock_calendar, refresh_judgements
 
 
 def current_calendar(session: Session) -> CalendarIn:
@@ -28,6 +28,7 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time_hours:
     """Store the new calendar and re-judge children from the first week it changes; returns
     how many children were re-judged."""
     _check(calendar)
+    lock_calendar(session, exclusive=True)
     before = load_calendar(session)
     session.execute(delete(Term))
     session.execute(delete(ClosureDay))

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.dependencies import ExtractPrincipal
 from app.database import SessionDep
 from app.extracts.service import COLUMNS, count_children, extract_rows
+from app.inputs import AsAt, today
 from app.register.rules import SchoolCalendar, monday_of, threshold_for
 from app.register.service import load_calendar
-from app.weeks import AsAt, today
 
 router = APIRouter(prefix="/extracts", tags=["extracts"])
 
@@ -55,7 +55,6 @@ def inspection_extract(
         "threshold_hours": float(
             threshold_for(week, full_time_hours=settings.full_time_hours, calendar=calendar)
         ),
-        "children": request.state.children,
     }
     stem = f"inspection-extract-{settings.la_code}-{week.isoformat()}"
     return StreamingResponse(
@@ -84,10 +83,17 @@ def _plain(value: Any) -> Any:
 
 
 def _json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    yield json.dumps(header)[:-1] + ', "items": ['
-    for index, row in enumerate(rows):
-        yield ("," if index else "") + json.dumps({k: _plain(v) for k, v in row.items()})
-    yield "]}"
+    """The header, the rows, and last the count of rows actually sent."""
+    buffer = io.StringIO()
+    buffer.write(json.dumps(header)[:-1] + ', "items": [')
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        buffer.write(
+            ("," if count > 1 else "") + json.dumps({k: _plain(v) for k, v in row.items()})
+        )
+        yield from _flush(buffer)
+    buffer.write(f'], "children": {count}}}')
+    yield buffer.getvalue()
 
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
@@ -100,8 +106,13 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
             "below_25": "true" if row["below_25"] else "false",
         }
         writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        yield from _flush(buffer)
     yield buffer.getvalue()
+
+
+def _flush(buffer: io.StringIO, *, at: int = 64 * 1024) -> Iterator[str]:
+    """Send the buffer on once it holds ``at`` characters; fewer, larger writes are faster."""
+    if buffer.tell() >= at:
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

@@ -4,7 +4,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.migrations import alembic_config
@@ -25,11 +24,10 @@ def healthz() -> dict[str, str]:
 )
 def readyz(request: Request) -> JSONResponse:
     """The database is reachable and its schema is at the latest migration."""
-    engine: Engine = request.app.state.engine
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+        with request.app.state.sessionmaker() as session:
+            current = MigrationContext.configure(session.connection()).get_current_revision()
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     ready = current == head

@@ -44,7 +44,7 @@ class PupilWeek(Base):
 
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
     week_commencing: Mapped[date] = mapped_column(Date, primary_key=True)
-    total_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     threshold_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     below_threshold: Mapped[bool]
     below_since: Mapped[date | None] = mapped_column(Date)

@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.inputs import Text
+
 
 class ProviderKind(StrEnum):
     school = "school"
@@ -20,7 +22,7 @@ class ProviderKind(StrEnum):
 class ProviderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     kind: ProviderKind
     urn: str | None = Field(default=None, pattern=r"^\d{6}$", description="6-digit URN")
     laestab: str | None = Field(

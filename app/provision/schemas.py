@@ -15,8 +15,8 @@ from pydantic import (
     field_validator,
 )
 
+from app.inputs import Id, RegisterDate, Text
 from app.pupils.upn import normalise_upn
-from app.weeks import Id, RegisterDate
 
 
 class ProvisionType(StrEnum):
@@ -70,7 +70,7 @@ Monday = Annotated[RegisterDate, AfterValidator(_monday)]
 HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5])]
 # Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[Text, Field(min_length=1, max_length=100)]
 # The register serves children of compulsory school age and young people with EHC plans.
 MAX_AGE = 25
 

@@ -16,7 +16,7 @@ from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil
 from app.provision.schemas import ProvisionRecordIn
 from app.pupils.access import readable_pupil_ids
 from app.pupils.upn import is_temporary_upn
-from app.register.service import load_calendar, refresh_judgements
+from app.register.service import load_calendar, lock_calendar, refresh_judgements
 
 # Fields copied verbatim from a record onto the stored row.
 _RECORD_FIELDS = (
@@ -83,6 +83,7 @@ def ingest(
     changed_from: dict[int, date] = {}
     for pupil_id, _provider, week in keys:
         changed_from[pupil_id] = min(week, changed_from.get(pupil_id, week))
+    lock_calendar(session, exclusive=False)
     refresh_judgements(
         session,
         changed_from=changed_from,
@@ -153,6 +154,7 @@ def _pupils_for(
     The children's rows stay locked until the transaction ends, so concurrent submissions for
     the same child take turns (their judgements depend on each other's records).
     """
+    _reject_inconsistent_dates_of_birth(records, prefix)
     pupils = _locked_pupils(session, {r.upn for r in records})
     known = {upn: pupil.id for upn, pupil in pupils.items()}
     visible = readable_pupil_ids(session, principal, list(known.values()))
@@ -162,7 +164,7 @@ def _pupils_for(
             "temporary_upn": is_temporary_upn(r.upn),
             "date_of_birth": r.date_of_birth,
         }
-        for r in reversed(records)  # the first record of a new child sets its date of birth
+        for r in records
         if r.upn not in pupils
     }
     if new_rows:
@@ -181,17 +183,18 @@ def _pupils_for(
                     f"{held}; this record says {record.date_of_birth}",
                 }
             )
-            if record.upn in known:
-                seen.append(
-                    DateOfBirthConflict(
-                        pupil_id=pupil.id,
-                        provider_id=provider_id,
-                        date_of_birth_sent=record.date_of_birth,
-                    )
+            seen.append(
+                DateOfBirthConflict(
+                    pupil_id=pupil.id,
+                    provider_id=provider_id,
+                    date_of_birth_sent=record.date_of_birth,
                 )
+            )
         # The latest name sent is kept, so officers can find the child; extracts never show it.
-        pupil.given_name = record.given_name or pupil.given_name
-        pupil.family_name = record.family_name or pupil.family_name
+        # Only a provider who may read the child (or is the first to send it) may rename it.
+        if record.upn not in known or pupil.id in visible:
+            pupil.given_name = record.given_name or pupil.given_name
+            pupil.family_name = record.family_name or pupil.family_name
     if errors:
         raise DateOfBirthMismatch(
             "A UPN was sent with a different date of birth; nothing was stored. "
@@ -201,6 +204,24 @@ def _pupils_for(
         )
     session.flush()
     return pupils
+
+
+def _reject_inconsistent_dates_of_birth(records: Sequence[ProvisionRecordIn], prefix: str) -> None:
+    """A batch must agree with itself, before the register is consulted (so the answer says
+    nothing about who is on the register)."""
+    first: dict[str, int] = {}
+    errors = []
+    for i, record in enumerate(records):
+        j = first.setdefault(record.upn, i)
+        if record.date_of_birth != records[j].date_of_birth:
+            errors.append(
+                {
+                    "pointer": _pointer(prefix, i, "date_of_birth"),
+                    "detail": f"differs from the date of birth in {prefix}/{j} for the same UPN",
+                }
+            )
+    if errors:
+        raise InvalidContent("A UPN appears with different dates of birth.", errors=errors)
 
 
 def _locked_pupils(session: Session, upns: set[str]) -> dict[str, Pupil]:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Request
 from app.auth.dependencies import PupilReaderPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
+from app.inputs import AsAt, FromDate, ToDate, today
 from app.pupils.schemas import PupilWeeks
 from app.pupils.service import readable_pupil, week_details
 from app.pupils.upn import normalise_upn
@@ -14,7 +15,6 @@ from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
 from app.register.service import latest_judgements, load_calendar
 from app.register.status import statuses
-from app.weeks import AsAt, FromDate, ToDate, today
 
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 

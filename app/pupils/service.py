@@ -12,7 +12,13 @@ from app.errors import NotFound
 from app.models import ProvisionRecord, Pupil, PupilWeek
 from app.pupils.access import pupil_visible, sees_provider_detail
 from app.pupils.schemas import WeekDetail
-from app.register.rules import WEEK, SchoolCalendar, WeekJudgement, status_as_at
+from app.register.rules import (
+    WEEK,
+    SchoolCalendar,
+    WeekJudgement,
+    status_as_at,
+    threshold_for,
+)
 from app.register.schemas import ProviderHours
 from app.register.service import judgement_of
 
@@ -69,7 +75,9 @@ def week_details(
                 week_commencing=week,
                 term_week=calendar.is_term_week(week),
                 school_days=calendar.school_days(week),
-                threshold_hours=status.threshold_hours,
+                threshold_hours=threshold_for(
+                    week, full_time_hours=full_time_hours, calendar=calendar
+                ),
                 reported=bool(week_records),
                 total_hours=sum((r.hours for r in week_records), Decimal(0))
                 if week_records

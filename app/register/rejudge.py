@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings, get_settings
 from app.database import make_engine, make_sessionmaker
 from app.models import ProvisionRecord
-from app.register.service import load_calendar, refresh_judgements
+from app.register.service import load_calendar, lock_calendar, refresh_judgements
 
 CHUNK = 1000
 
@@ -22,6 +22,7 @@ def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Setting
         ).all()
     for start in range(0, len(firsts), CHUNK):
         with make_session.begin() as session:
+            lock_calendar(session, exclusive=False)
             refresh_judgements(
                 session,
                 changed_from={pupil: first for pupil, first in firsts[start : start + CHUNK]},

@@ -13,14 +13,15 @@ from sqlalchemy import ColumnElement, and_, false, or_
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
+from app.inputs import AsAt, today
 from app.models import Pupil, PupilWeek
 from app.provision.schemas import Hours, ProvisionType
+from app.pupils.upn import normalise_upn
 from app.register.queries import children_as_at, provided_in_status_week
 from app.register.rules import monday_of, threshold_for
 from app.register.schemas import PupilStatus
 from app.register.service import judgement_of, load_calendar
 from app.register.status import statuses
-from app.weeks import AsAt, today
 
 router = APIRouter(tags=["register"])
 
@@ -108,7 +109,7 @@ def _encode(below_since: date | None, upn: str) -> str:
 def _decode(cursor: str) -> tuple[date | None, str]:
     try:
         since, upn = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return (date.fromisoformat(since) if since else None), str(upn)
+        return (date.fromisoformat(since) if since else None), normalise_upn(str(upn))
     except (ValueError, TypeError, binascii.Error) as exc:
         raise InvalidContent(
             "The cursor is not one this API issued; start again without it.",

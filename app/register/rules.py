@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 WEEK = timedelta(days=7)
 SCHOOL_DAYS_IN_FULL_WEEK = 5
@@ -26,21 +27,30 @@ class Term:
 
 @dataclass(frozen=True)
 class SchoolCalendar:
-    """The LA's terms and closure days; with no terms, every week is a 5-day term week."""
+    """The LA's terms and closure days.
+
+    With no terms every week is a 5-day term week. Outside the span of the terms entered
+    (before the first, after the last) weeks are 5-day term weeks too, so a child is never
+    dropped because next year's dates are not in yet; holidays are the gaps between terms.
+    """
 
     terms: tuple[Term, ...] = ()
     closures: frozenset[date] = field(default_factory=frozenset)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terms", tuple(sorted(self.terms, key=lambda term: term.start)))
+
     def school_days(self, week_commencing: date) -> int:
         """Weekdays of the week that are in term and not closure days (0 = holiday week)."""
-        weekdays = (week_commencing + timedelta(days=offset) for offset in range(5))
-        return sum(1 for day in weekdays if self.is_school_day(day))
+        return _school_days(self, monday_of(week_commencing))
 
     def is_school_day(self, day: date) -> bool:
         """A weekday in term that is not a closure day."""
         if day.weekday() >= SCHOOL_DAYS_IN_FULL_WEEK or day in self.closures:
             return False
-        return not self.terms or any(term.start <= day <= term.end for term in self.terms)
+        if not self.terms or not self.terms[0].start <= day <= self.terms[-1].end:
+            return True
+        return any(term.start <= day <= term.end for term in self.terms)
 
     def term_containing(self, day: date) -> Term | None:
         """The term a day falls in, or the last one before it (None with no terms)."""
@@ -86,6 +96,13 @@ class SchoolCalendar:
                     return week
             week -= WEEK
         return None
+
+
+@lru_cache(maxsize=65536)
+def _school_days(calendar: SchoolCalendar, week_commencing: date) -> int:
+    # Cached: equal calendars hash alike, and extracts and alerts ask about the same weeks often.
+    weekdays = (week_commencing + timedelta(days=offset) for offset in range(5))
+    return sum(1 for day in weekdays if calendar.is_school_day(day))
 
 
 def threshold_for(
@@ -167,9 +184,15 @@ def status_as_at(
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
 ) -> Status:
-    """The status in ``week_commencing`` given the latest judgement on or before it."""
-    threshold = threshold_for(week_commencing, full_time_hours=full_time_hours, calendar=calendar)
+    """The status in ``week_commencing`` given the latest judgement on or before it.
+
+    Through unreported and holiday weeks the judgement is carried with the total and the
+    threshold it was made against.
+    """
     if latest is None:
+        threshold = threshold_for(
+            week_commencing, full_time_hours=full_time_hours, calendar=calendar
+        )
         return Status(week_commencing, threshold, None, False, 0, None, None, 0)
     unreported = calendar.term_weeks(latest.week_commencing + WEEK, week_commencing)
     weeks_below = 0
@@ -177,7 +200,7 @@ def status_as_at(
         weeks_below = calendar.term_weeks(latest.below_since, week_commencing)
     return Status(
         week_commencing=week_commencing,
-        threshold_hours=threshold,
+        threshold_hours=latest.threshold_hours,
         total_hours=latest.total_hours,
         below_threshold=latest.below_threshold,
         weeks_below=weeks_below,

@@ -39,7 +39,9 @@ class PupilStatus(BaseModel):
     total_hours: Hours | None = Field(
         description="Hours across all providers in the last reported week on or before this one."
     )
-    threshold_hours: Hours
+    threshold_hours: Hours = Field(
+        description="The threshold that week's total was judged against (pro rata in short weeks)."
+    )
     below_threshold: bool
     weeks_below: int
     below_since: date | None

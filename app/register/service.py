@@ -12,6 +12,17 @@ from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
 from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks
 from app.register.rules import Term as TermDates
 
+# PostgreSQL advisory lock: ingest holds it shared, a calendar change exclusively, so no
+# judgement is made against a calendar that is being replaced. (SQLite serialises writers.)
+CALENDAR_LOCK = 2026_0001
+
+
+def lock_calendar(session: Session, *, exclusive: bool) -> None:
+    """Hold the calendar steady (or, exclusively, for changing it) until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        session.execute(select(lock(CALENDAR_LOCK)))
+
 
 def load_calendar(session: Session) -> SchoolCalendar:
     """The LA's calendar as the pure core sees it."""
@@ -94,7 +105,9 @@ def refresh_judgements(
             calendar=calendar,
             previous=previous.get(pupil_id),
         )
-        next_weeks = [j.week_commencing for j in judgements[1:]] + [None]
+        # Each judgement points at the next; the last (if any) at none.
+        next_weeks: list[date | None] = [j.week_commencing for j in judgements[1:]]
+        next_weeks += [None] * bool(judgements)
         rows += [
             {
                 "pupil_id": pupil_id,

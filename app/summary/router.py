@@ -12,12 +12,12 @@ from app.auth.dependencies import allow
 from app.auth.schemas import Principal, Role
 from app.database import SessionDep
 from app.errors import InvalidContent
+from app.inputs import AsAt, FromDate, ToDate, today
 from app.register.rules import WEEK, monday_of, threshold_for
 from app.register.service import load_calendar
 from app.summary.disclosure import Cell, suppress, suppress_value
 from app.summary.schemas import Breakdown, DurationBand, Summary, Trend, TrendPoint
 from app.summary.service import DURATION_BANDS, Figures, figures, headline, long_runs
-from app.weeks import AsAt, FromDate, ToDate, today
 
 router = APIRouter(prefix="/summary", tags=["summary"])
 

@@ -165,7 +165,7 @@ def upgrade() -> None:
         "pupil_weeks",
         sa.Column("pupil_id", sa.Integer(), nullable=False),
         sa.Column("week_commencing", sa.Date(), nullable=False),
-        sa.Column("total_hours", sa.Numeric(precision=6, scale=2), nullable=False),
+        sa.Column("total_hours", sa.Numeric(precision=7, scale=2), nullable=False),
         sa.Column("threshold_hours", sa.Numeric(precision=5, scale=2), nullable=False),
         sa.Column("below_threshold", sa.Boolean(), nullable=False),
         sa.Column("below_since", sa.Date(), nullable=True),

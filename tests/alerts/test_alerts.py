@@ -128,3 +128,20 @@ def test_alerts_are_for_officers(
 ) -> None:
     headers = login_as(role, school["id"] if role == "provider" else None)
     assert client.get("/api/v1/alerts", headers=headers).status_code == 403
+
+
+def test_one_alert_per_child_and_rule_however_many_providers_raise_it(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+) -> None:
+    college = make_provider("College", "college")
+    overdue = {"timetable_review_date": week(0).isoformat()}
+    submit(
+        client,
+        officer,
+        *weekly(school, range(2), 5, **overdue),
+        *weekly(college, range(2), 5, **overdue),
+    )
+    assert len(alerts(client, officer, week(1), "part_time_timetable_overdue")) == 1

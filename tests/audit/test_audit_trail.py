@@ -79,3 +79,13 @@ def test_the_database_refuses_to_change_the_trail(
         session.execute(text(statement))
     with app.state.sessionmaker() as session:
         assert session.scalar(text("SELECT count(*) FROM audit_events")) >= 1
+
+
+def test_a_calendar_change_records_how_many_children_it_re_judged(
+    client: TestClient, admin: Headers, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *(record(make_upn(n), provider_id=school["id"]) for n in range(2)))
+    calendar = {"terms": [{"name": "Autumn", "start_date": "2026-09-01", "end_date": "2026-12-18"}]}
+    assert client.put("/api/v1/calendar", json=calendar, headers=officer).status_code == 200
+    [event] = events(client, admin, action="replace_calendar")
+    assert event["children"] == 2

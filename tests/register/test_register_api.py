@@ -346,3 +346,52 @@ def test_rejudging_applies_a_new_full_time_figure(
     app.state.settings = lower
     status = status_of(client, officer, week(2))
     assert (status["below_threshold"], status["threshold_hours"]) == (False, 20)
+
+
+def test_a_childs_only_record_in_a_holiday_week_is_kept_but_not_judged(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    put_calendar(client, officer, terms=[(week(0), week(1) + 4 * DAY), (week(3), week(10))])
+    submit(client, officer, hours_from(school, 2, 6))  # a holiday scheme in half term
+    status = status_of(client, officer, week(2))
+    assert (status["total_hours"], status["below_threshold"]) == (None, False)
+    weeks = client.get(
+        f"/api/v1/pupils/{CHILD}/weeks",
+        params={"from": week(2).isoformat(), "to": week(2).isoformat()},
+        headers=officer,
+    ).json()["weeks"]
+    assert (weeks[0]["term_week"], weeks[0]["total_hours"]) == (False, 6)
+
+
+def test_a_calendar_that_makes_a_reported_week_a_holiday_re_judges_it(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, hours_from(school, 0, 8), hours_from(school, 2, 8))
+    response = put_calendar(
+        client, officer, terms=[(week(0), week(1) + 4 * DAY), (week(3), week(9))]
+    )
+    assert response["recomputed_children"] == 1
+    status = status_of(client, officer, week(3))
+    assert (status["last_reported_week"], status["weeks_below"]) == (week(0).isoformat(), 3)
+
+
+def test_weeks_beyond_the_last_term_entered_still_count(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    put_calendar(client, officer, terms=[(week(0), week(4))])
+    submit(client, officer, *(hours_from(school, n, 8) for n in range(6, 10)))
+    status = status_of(client, officer, week(9))
+    assert (status["below_threshold"], status["weeks_below"]) == (True, 4)
+
+
+def test_a_carried_status_keeps_the_threshold_it_was_judged_against(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    put_calendar(client, officer, terms=[(week(0), week(1) + 4 * DAY), (week(3), week(9))])
+    submit(client, officer, hours_from(school, 1, 22))
+    holiday = status_of(client, officer, week(2))
+    assert (holiday["threshold_hours"], holiday["total_hours"], holiday["below_threshold"]) == (
+        25,
+        22,
+        True,
+    )

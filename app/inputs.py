@@ -1,4 +1,4 @@
-"""The as-at date every read takes, defaulting to today in England."""
+"""Input types shared across the API: report dates, ids and text the databases can store."""
 
 from datetime import date, datetime
 from typing import Annotated
@@ -30,6 +30,17 @@ FromDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="from")
 ToDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="to")]
 # Primary keys are 32-bit on both databases; a larger id is simply not one of ours.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def _storable(text: str) -> str:
+    # PostgreSQL cannot store NUL, and a lone surrogate (from a JSON escape) is not UTF-8.
+    if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
+        raise ValueError("contains a NUL or an unpaired surrogate character")
+    return text
+
+
+# Every free-text field the API takes is one of these.
+Text = Annotated[str, AfterValidator(_storable)]
 
 
 def today() -> date:
