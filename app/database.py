@@ -7,12 +7,32 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 10, 10
+
+
+def connection_capacity(url: str) -> int:
+    """How many connections the engine for this URL can hand out at once."""
+    return 1 if url.startswith("sqlite") else POSTGRES_POOL_SIZE + POSTGRES_MAX_OVERFLOW
+
 
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=POSTGRES_POOL_SIZE,
+            max_overflow=POSTGRES_MAX_OVERFLOW,
+        )
+    # SQLite has one writer at a time, so requests queue for a single connection rather than
+    # contending for the file lock.
+    engine = create_engine(
+        url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

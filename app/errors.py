@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -82,6 +83,17 @@ def render_problem(exc: ProblemError) -> JSONResponse:
     )
 
 
+def busy_response() -> JSONResponse:
+    """503 for a register too busy to take the request now."""
+    return problem_response(
+        503,
+        "Busy",
+        "The register is busy; try again shortly.",
+        slug="busy",
+        headers={"Retry-After": "5"},
+    )
+
+
 def json_pointer(path: Sequence[str | int]) -> str:
     """RFC 6901 pointer for a path into the request body."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
@@ -128,14 +140,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, DataError) or sqlstate.startswith("22"):
             return render_problem(InvalidContent("A value could not be stored as sent."))
         if "database is locked" in str(exc.orig):
-            return problem_response(
-                503,
-                "Busy",
-                "The register is busy; try again shortly.",
-                slug="busy",
-                headers={"Retry-After": "5"},
-            )
+            return busy_response()
         raise exc
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        return busy_response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,8 +1,10 @@
 """Refuse oversized request bodies before they are buffered."""
 
+import asyncio
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, problem_response
+from app.errors import PayloadTooLarge, busy_response, problem_response
 
 
 class BodySizeLimit:
@@ -62,3 +64,32 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class ConnectionAdmission:
+    """Admit at most ``capacity`` requests at once, queueing the rest in the event loop.
+
+    Sync handlers run in a thread pool; if more requests than database connections entered it,
+    threads would block waiting for a connection while the requests holding connections waited
+    for a thread to commit: a deadlock until the pool timed out. Queueing here, before any
+    thread is taken, cannot deadlock; a request that waits too long gets 503 and Retry-After.
+    """
+
+    def __init__(self, app: ASGIApp, *, capacity: int, wait_seconds: float = 30) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(capacity)
+        self.wait_seconds = wait_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        try:
+            await asyncio.wait_for(self.slots.acquire(), self.wait_seconds)
+        except TimeoutError:
+            await busy_response()(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.slots.release()

@@ -13,11 +13,11 @@ from app.auth.router import router as auth_router
 from app.auth.service import ensure_admin
 from app.calendar.router import router as calendar_router
 from app.config import Settings, get_settings
-from app.database import make_engine, make_sessionmaker
+from app.database import connection_capacity, make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
 from app.extracts.router import router as extracts_router
 from app.health.router import router as health_router
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, ConnectionAdmission
 from app.providers.router import router as providers_router
 from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_conflict_recorder(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConnectionAdmission, capacity=connection_capacity(settings.sqlalchemy_url))
     return app
 
 

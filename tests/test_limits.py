@@ -1,0 +1,60 @@
+"""Admission control: requests queue for database connections instead of deadlocking."""
+
+import asyncio
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from app.limits import ConnectionAdmission
+
+
+async def slow(_request: Request) -> PlainTextResponse:
+    await asyncio.sleep(0.3)
+    return PlainTextResponse("done")
+
+
+def admitted(capacity: int, wait_seconds: float) -> httpx.AsyncClient:
+    app = ConnectionAdmission(
+        Starlette(routes=[Route("/slow", slow), Route("/healthz", slow)]),
+        capacity=capacity,
+        wait_seconds=wait_seconds,
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def statuses(client: httpx.AsyncClient, path: str, count: int) -> list[int]:
+    responses = await asyncio.gather(*(client.get(path) for _ in range(count)))
+    return sorted(response.status_code for response in responses)
+
+
+def test_requests_beyond_capacity_wait_their_turn() -> None:
+    async def run() -> list[int]:
+        async with admitted(capacity=1, wait_seconds=5) as client:
+            return await statuses(client, "/slow", 3)
+
+    assert asyncio.run(run()) == [200, 200, 200]
+
+
+def test_a_request_that_waits_too_long_gets_503_with_retry_after() -> None:
+    async def run() -> tuple[list[int], str | None]:
+        async with admitted(capacity=1, wait_seconds=0.05) as client:
+            first = asyncio.create_task(client.get("/slow"))
+            await asyncio.sleep(0.05)
+            refused = await client.get("/slow")
+            await first
+            return [first.result().status_code, refused.status_code], refused.headers.get(
+                "retry-after"
+            )
+
+    assert asyncio.run(run()) == ([200, 503], "5")
+
+
+def test_liveness_is_never_queued() -> None:
+    async def run() -> list[int]:
+        async with admitted(capacity=1, wait_seconds=0.01) as client:
+            return await statuses(client, "/healthz", 3)
+
+    assert asyncio.run(run()) == [200, 200, 200]
