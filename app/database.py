@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 10, 10
 
@@ -28,6 +29,7 @@ def make_engine(url: str) -> Engine:
     # contending for the file lock.
     engine = create_engine(
         url,
+        poolclass=QueuePool,
         pool_size=1,
         max_overflow=0,
         pool_timeout=60,
