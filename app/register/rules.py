@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
 WEEK = timedelta(days=7)
 SCHOOL_DAYS_IN_FULL_WEEK = 5
@@ -36,13 +35,20 @@ class SchoolCalendar:
 
     terms: tuple[Term, ...] = ()
     closures: frozenset[date] = field(default_factory=frozenset)
+    # Memo of school days per week: extracts and alerts ask about the same weeks many times.
+    _days: dict[date, int] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", tuple(sorted(self.terms, key=lambda term: term.start)))
 
     def school_days(self, week_commencing: date) -> int:
         """Weekdays of the week that are in term and not closure days (0 = holiday week)."""
-        return _school_days(self, monday_of(week_commencing))
+        week = monday_of(week_commencing)
+        days = self._days.get(week)
+        if days is None:
+            weekdays = (week + timedelta(days=offset) for offset in range(5))
+            days = self._days[week] = sum(1 for day in weekdays if self.is_school_day(day))
+        return days
 
     def is_school_day(self, day: date) -> bool:
         """A weekday in term that is not a closure day."""
@@ -88,21 +94,15 @@ class SchoolCalendar:
         week = monday_of(last)
         if not self.terms and not self.closures:
             return week - (count - 1) * WEEK
-        earliest = min((term.start for term in self.terms), default=week - 520 * WEEK)
-        while week >= monday_of(earliest):
+        floor = monday_of(self.terms[0].start) if self.terms else week - 520 * WEEK
+        while week >= floor:
             if self.is_term_week(week):
                 count -= 1
                 if count == 0:
                     return week
             week -= WEEK
-        return None
-
-
-@lru_cache(maxsize=65536)
-def _school_days(calendar: SchoolCalendar, week_commencing: date) -> int:
-    # Cached: equal calendars hash alike, and extracts and alerts ask about the same weeks often.
-    weekdays = (week_commencing + timedelta(days=offset) for offset in range(5))
-    return sum(1 for day in weekdays if calendar.is_school_day(day))
+        # Before the first term entered, every week is a term week.
+        return week - (count - 1) * WEEK if self.terms else None
 
 
 def threshold_for(

@@ -115,7 +115,8 @@ def test_term_week_counting_and_its_inverse() -> None:
     )
     assert calendar.term_weeks(date(2026, 10, 19), date(2026, 11, 2)) == 2
     assert calendar.term_week_ending(date(2026, 11, 4), 2) == date(2026, 10, 19)
-    assert calendar.term_week_ending(date(2026, 9, 1), 2) is None
+    # Before the first term entered, weeks count as term weeks.
+    assert calendar.term_week_ending(date(2026, 9, 1), 2) == date(2026, 8, 24)
     assert NO_CALENDAR.term_week_ending(START, 3) == START - 2 * WEEK
 
 
@@ -196,3 +197,19 @@ def test_weeks_below_matches_a_naive_count(weekly: list[Decimal], gap: int) -> N
     # Weeks after the last record carry its state, so they extend a run that reached the end.
     expected = naive + gap if naive else 0
     assert result.weeks_below == expected
+
+
+@given(st.lists(st.integers(1, 12), min_size=1, max_size=6), st.integers(1, 40), st.integers(0, 80))
+def test_term_week_ending_inverts_term_weeks(lengths: list[int], count: int, offset: int) -> None:
+    # Terms of the given lengths in weeks, each followed by a one-week holiday.
+    terms, start = [], START
+    for length in lengths:
+        terms.append(Term(start, start + (length - 1) * WEEK + timedelta(days=4)))
+        start += (length + 1) * WEEK
+    calendar = SchoolCalendar(terms=tuple(terms))
+    as_at = START + offset * WEEK
+    if not calendar.is_term_week(as_at):
+        return
+    began = calendar.term_week_ending(as_at, count)
+    assert began is not None and calendar.is_term_week(began)
+    assert calendar.term_weeks(began, as_at) == count

@@ -1,0 +1,101 @@
+"""The synthetic LA: deterministic, valid as the API sees it, and shaped like a real register."""
+
+from collections import Counter, defaultdict
+from datetime import date
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from app.demo import SyntheticLA, generate_la, load_demo
+from app.models import ClosureDay, Provider, Pupil, PupilWeek, Term
+from app.provision.schemas import ProvisionRecordIn
+from app.pupils.upn import normalise_upn
+
+
+@pytest.fixture(scope="module")
+def la() -> SyntheticLA:
+    return generate_la(seed=11, children=1500, first_week=date(2025, 9, 1), weeks=40)
+
+
+@pytest.fixture(scope="module")
+def records(la: SyntheticLA) -> list[dict[str, object]]:
+    return list(la.records())
+
+
+def test_the_same_seed_gives_the_same_records() -> None:
+    first = list(generate_la(seed=3, children=80, weeks=12).records())
+    again = list(generate_la(seed=3, children=80, weeks=12).records())
+    other = list(generate_la(seed=4, children=80, weeks=12).records())
+    assert first == again
+    assert first != other
+
+
+def test_every_record_is_one_the_api_accepts(records: list[dict[str, object]]) -> None:
+    for record in records:
+        fields = {key: value for key, value in record.items() if key != "provider_index"}
+        ProvisionRecordIn.model_validate(fields | {"provider_id": 1})
+
+
+def test_upns_are_valid_and_travel_from_other_las(records: list[dict[str, object]]) -> None:
+    upns = {str(record["upn"]) for record in records}
+    assert all(normalise_upn(upn) == upn for upn in upns)
+    temporary = sum(upn[-1].isalpha() for upn in upns)
+    assert 0 < temporary < len(upns) * 0.05
+    las = Counter(upn[1:4] for upn in upns)
+    assert las.most_common(1)[0][0] == "801"
+    assert {"838", "940", "660"} & set(las)
+
+
+def test_no_returns_in_holiday_weeks(la: SyntheticLA, records: list[dict[str, object]]) -> None:
+    weeks = {date.fromisoformat(str(record["week_commencing"])) for record in records}
+    calendar = la.calendar
+    assert all(calendar.is_term_week(week) for week in weeks)
+    holidays = {date(2025, 10, 27), date(2025, 12, 22), date(2025, 12, 29), date(2026, 2, 16)}
+    assert not holidays & weeks
+    assert all(not calendar.is_term_week(week) for week in holidays)
+    assert any(calendar.school_days(week) < 5 for week in weeks)  # INSET days, bank holidays
+
+
+def test_children_have_several_providers_and_many_are_part_time(
+    records: list[dict[str, object]],
+) -> None:
+    providers: defaultdict[tuple[object, object], int] = defaultdict(int)
+    hours: defaultdict[tuple[object, object], float] = defaultdict(float)
+    for record in records:
+        key = (record["upn"], record["week_commencing"])
+        providers[key] += 1
+        hours[key] += float(str(record["hours"]))
+    several = sum(count >= 2 for count in providers.values()) / len(providers)
+    assert 0.25 < several < 0.45
+    below = sum(total < 25 for total in hours.values()) / len(hours)
+    assert 0.5 < below < 0.95
+
+
+def test_children_are_of_school_age(records: list[dict[str, object]]) -> None:
+    for record in records:
+        born = date.fromisoformat(str(record["date_of_birth"]))
+        week = date.fromisoformat(str(record["week_commencing"]))
+        age = week.year - born.year - ((week.month, week.day) < (born.month, born.day))
+        assert 5 <= age <= 16
+
+
+def test_load_demo_fills_an_empty_register_once(app: FastAPI) -> None:
+    sessionmaker = app.state.sessionmaker
+    summary = load_demo(
+        sessionmaker,
+        settings=app.state.settings,
+        children=25,
+        weeks=8,
+        today=date(2026, 11, 25),
+    )
+    assert summary.endswith("weeks 2026-10-05 to 2026-11-23")
+    with sessionmaker() as session:
+        assert session.scalar(select(func.count()).select_from(Provider)) == 24
+        assert session.scalar(select(func.count()).select_from(Term))
+        assert session.scalar(select(func.count()).select_from(ClosureDay))
+        assert session.scalar(select(func.count()).select_from(Pupil)) == int(summary.split()[0])
+        latest = session.scalar(select(func.max(PupilWeek.week_commencing)))
+    assert latest == date(2026, 11, 23)
+    again = load_demo(sessionmaker, settings=app.state.settings, children=25, weeks=8)
+    assert again.startswith("skipped")
