@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import ProvisionRecord, Pupil, PupilWeek
-from app.register.queries import in_status_week, on_inspection_list, state_as_at
+from app.register.queries import (
+    REGISTER_ORDER,
+    in_status_week,
+    on_inspection_list,
+    state_as_at,
+)
 from app.register.rules import SchoolCalendar
 
 # The contract's column order; CSV and JSON both follow it.
@@ -59,7 +64,7 @@ def extract_rows(
         .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
         .join(ProvisionRecord, in_status_week())
         .where(state_as_at(week), on_inspection_list())
-        .order_by(PupilWeek.below_since.is_(None), PupilWeek.below_since, Pupil.upn)
+        .order_by(*REGISTER_ORDER)
         .execution_options(yield_per=batch)
     )
 

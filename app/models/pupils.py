@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped
@@ -40,6 +40,14 @@ class PupilWeek(Base):
         # The state as at any week is the row with the latest week_commencing on or before it;
         # next_week IS NULL marks each child's latest row, the common "as at now" read.
         Index("ix_pupil_weeks_current", "next_week", "below_since"),
+        # The register's order over each child's latest judgement (see register/queries.py).
+        Index(
+            "ix_pupil_weeks_latest",
+            "below_since",
+            "pupil_id",
+            postgresql_where=text("next_week IS NULL"),
+            sqlite_where=text("next_week IS NULL"),
+        ),
     )
 
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)

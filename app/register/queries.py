@@ -3,7 +3,7 @@
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from app.models import ProvisionRecord, Pupil, PupilWeek
 
@@ -16,13 +16,41 @@ def state_as_at(week_commencing: date) -> ColumnElement[bool]:
     )
 
 
-def children_as_at(week_commencing: date) -> Select[Pupil, PupilWeek]:
-    """Every child on the register by that week, with the judgement their state rests on."""
-    return (
-        select(Pupil, PupilWeek)
-        .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
-        .where(state_as_at(week_commencing))
+# The register's order: longest run first (earliest below_since), children not below last,
+# ties by child id. The partial index ix_pupil_weeks_latest serves it for current states.
+REGISTER_ORDER = (PupilWeek.below_since.asc().nulls_last(), PupilWeek.pupil_id)
+
+
+def register_sort_key(row: PupilWeek) -> tuple[bool, date, int]:
+    """REGISTER_ORDER, in Python."""
+    return (row.below_since is None, row.below_since or date.max, row.pupil_id)
+
+
+def children_with_judgements() -> Select[Pupil, PupilWeek]:
+    """Children joined to their judgements, for narrowing to one state per child."""
+    return select(Pupil, PupilWeek).join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
+
+
+def first_children_as_at(
+    session: Session, query: Select[Pupil, PupilWeek], *, week_commencing: date, limit: int
+) -> list[tuple[Pupil, PupilWeek]]:
+    """The first ``limit`` children in register order as at the week.
+
+    A child's state rests either on their latest judgement (next_week IS NULL) or on one whose
+    next judgement comes after the week. Each half is read in index order and the two merged,
+    so a page costs an index range scan, not a sort of every child.
+    """
+    on_or_before = PupilWeek.week_commencing <= week_commencing
+    halves = (
+        query.where(on_or_before, PupilWeek.next_week.is_(None)),
+        query.where(on_or_before, PupilWeek.next_week > week_commencing),
     )
+    rows = [
+        (pupil, row)
+        for half in halves
+        for pupil, row in session.execute(half.order_by(*REGISTER_ORDER).limit(limit))
+    ]
+    return sorted(rows, key=lambda pair: register_sort_key(pair[1]))[:limit]
 
 
 # Provision away from a school roll's usual classroom: the extract lists these children

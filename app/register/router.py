@@ -14,10 +14,13 @@ from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.inputs import AsAt, today
-from app.models import Pupil, PupilWeek
+from app.models import PupilWeek
 from app.provision.schemas import Hours, ProvisionType
-from app.pupils.upn import normalise_upn
-from app.register.queries import children_as_at, provided_in_status_week
+from app.register.queries import (
+    children_with_judgements,
+    first_children_as_at,
+    provided_in_status_week,
+)
 from app.register.rules import monday_of, threshold_for
 from app.register.schemas import PupilStatus
 from app.register.service import judgement_of, load_calendar
@@ -52,7 +55,7 @@ def register(
     week = monday_of(as_at or today())
     settings = request.app.state.settings
     calendar = load_calendar(session)
-    query = children_as_at(week)
+    query = children_with_judgements()
     if below_threshold is not None:
         query = query.where(PupilWeek.below_threshold.is_(below_threshold))
     if min_weeks_below is not None:
@@ -69,12 +72,7 @@ def register(
         )
     if cursor is not None:
         query = query.where(_after(*_decode(cursor)))
-    # Longest run first is earliest below_since first; children not below come last.
-    rows = session.execute(
-        query.order_by(PupilWeek.below_since.is_(None), PupilWeek.below_since, Pupil.upn).limit(
-            limit + 1
-        )
-    ).all()
+    rows = first_children_as_at(session, query, week_commencing=week, limit=limit + 1)
     page = rows[:limit]
     items = statuses(
         session,
@@ -87,9 +85,9 @@ def register(
     request.state.children = len(items)
     next_url = None
     if len(rows) > limit:
-        last_pupil, last_row = page[-1]
+        _, last = page[-1]
         next_url = str(
-            request.url.include_query_params(cursor=_encode(last_row.below_since, last_pupil.upn))
+            request.url.include_query_params(cursor=_encode(last.below_since, last.pupil_id))
         )
     return RegisterPage(
         week_commencing=week,
@@ -101,15 +99,17 @@ def register(
     )
 
 
-def _encode(below_since: date | None, upn: str) -> str:
-    payload = json.dumps([below_since.isoformat() if below_since else None, upn])
+def _encode(below_since: date | None, pupil_id: int) -> str:
+    payload = json.dumps([below_since.isoformat() if below_since else None, pupil_id])
     return base64.urlsafe_b64encode(payload.encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[date | None, str]:
+def _decode(cursor: str) -> tuple[date | None, int]:
     try:
-        since, upn = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return (date.fromisoformat(since) if since else None), normalise_upn(str(upn))
+        since, pupil_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(pupil_id, int) or not 0 < pupil_id < 2**31:
+            raise ValueError(pupil_id)
+        return (date.fromisoformat(since) if since else None), pupil_id
     except (ValueError, TypeError, binascii.Error) as exc:
         raise InvalidContent(
             "The cursor is not one this API issued; start again without it.",
@@ -117,12 +117,12 @@ def _decode(cursor: str) -> tuple[date | None, str]:
         ) from exc
 
 
-def _after(below_since: date | None, upn: str) -> ColumnElement[bool]:
-    """Rows after the cursor in (below_since nulls last, upn) order."""
+def _after(below_since: date | None, pupil_id: int) -> ColumnElement[bool]:
+    """Rows after the cursor in register order."""
     if below_since is None:
-        return and_(PupilWeek.below_since.is_(None), Pupil.upn > upn)
+        return and_(PupilWeek.below_since.is_(None), PupilWeek.pupil_id > pupil_id)
     return or_(
         PupilWeek.below_since > below_since,
-        and_(PupilWeek.below_since == below_since, Pupil.upn > upn),
+        and_(PupilWeek.below_since == below_since, PupilWeek.pupil_id > pupil_id),
         PupilWeek.below_since.is_(None),
     )
