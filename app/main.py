@@ -23,6 +23,7 @@ from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
 from app.register.router import router as register_router
+from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 
 API_PREFIX = "/api/v1"
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.aggregates = AggregateCache()
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(audit_trail, scope="function")])
     for router in (

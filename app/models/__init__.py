@@ -6,7 +6,7 @@ from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
 from app.models.providers import Provider
 from app.models.provision import ProvisionRecord
-from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek
+from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion
 
 __all__ = [
     "ApiClient",
@@ -18,5 +18,6 @@ __all__ = [
     "ProvisionRecord",
     "Pupil",
     "PupilWeek",
+    "RegisterVersion",
     "Term",
 ]

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped
@@ -57,3 +57,12 @@ class PupilWeek(Base):
     below_threshold: Mapped[bool]
     below_since: Mapped[date | None] = mapped_column(Date)
     next_week: Mapped[date | None] = mapped_column(Date)
+
+
+class RegisterVersion(Base):
+    """One row counting changes to the judgements, so cached aggregates know they are stale."""
+
+    __tablename__ = "register_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -35,8 +35,11 @@ class SchoolCalendar:
 
     terms: tuple[Term, ...] = ()
     closures: frozenset[date] = field(default_factory=frozenset)
-    # Memo of school days per week: extracts and alerts ask about the same weeks many times.
+    # Memos: extracts, summaries and alerts ask about the same weeks and runs many times.
     _days: dict[date, int] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _spans: dict[tuple[date, date], int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", tuple(sorted(self.terms, key=lambda term: term.start)))
@@ -83,10 +86,11 @@ class SchoolCalendar:
         week, end = monday_of(first), monday_of(last)
         if not self.terms and not self.closures:
             return max(0, (end - week) // WEEK + 1)
-        count = 0
-        while week <= end:
-            count += self.is_term_week(week)
-            week += WEEK
+        count = self._spans.get((week, end))
+        if count is None:
+            count = self._spans[week, end] = sum(
+                self.is_term_week(week + n * WEEK) for n in range((end - week) // WEEK + 1)
+            )
         return count
 
     def term_week_ending(self, last: date, count: int) -> date | None:

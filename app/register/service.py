@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
+from app.models import ClosureDay, ProvisionRecord, PupilWeek, RegisterVersion, Term
 from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks
 from app.register.rules import Term as TermDates
 
@@ -128,6 +128,17 @@ def refresh_judgements(
     if rows:
         session.execute(insert(PupilWeek), rows)
     _relink_previous(session, pupil_ids=pupil_ids, before=earliest)
+    # Last, so concurrent writers hold this one-row lock only until they commit.
+    session.execute(
+        update(RegisterVersion)
+        .where(RegisterVersion.id == 1)
+        .values(version=RegisterVersion.version + 1)
+    )
+
+
+def register_version(session: Session) -> int:
+    """Changes with every re-judgement; aggregates cached under an older version are stale."""
+    return session.scalar(select(RegisterVersion.version).where(RegisterVersion.id == 1)) or 0
 
 
 def _relink_previous(session: Session, *, pupil_ids: Sequence[int], before: date) -> None:

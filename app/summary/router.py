@@ -2,19 +2,22 @@
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.auth.dependencies import allow
 from app.auth.schemas import Principal, Role
+from app.config import Settings
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.inputs import AsAt, FromDate, ToDate, today
 from app.register.rules import WEEK, monday_of, threshold_for
-from app.register.service import load_calendar
+from app.register.service import load_calendar, register_version
 from app.summary.disclosure import Cell, suppress, suppress_value
 from app.summary.schemas import Breakdown, DurationBand, Summary, Trend, TrendPoint
 from app.summary.service import DURATION_BANDS, Figures, figures, headline, long_runs
@@ -55,22 +58,28 @@ def summary(
     provider and year group. `Accept: text/csv` gives the same figures as rows."""
     settings = request.app.state.settings
     week = monday_of(as_at or today())
-    calendar = load_calendar(session)
-    raw = figures(session, week=week, calendar=calendar, long_run_weeks=settings.long_run_weeks)
-    result = _present(
-        raw,
-        suppressing=_suppressing(principal, suppress_small),
-        below=settings.suppression_below,
-        long_run_weeks=settings.long_run_weeks,
+    suppressing = _suppressing(principal, suppress_small)
+
+    def compute() -> Summary:
+        calendar = load_calendar(session)
+        raw = figures(session, week=week, calendar=calendar, long_run_weeks=settings.long_run_weeks)
+        threshold = threshold_for(week, full_time_hours=settings.full_time_hours, calendar=calendar)
+        presented = _present(
+            raw,
+            suppressing=suppressing,
+            below=settings.suppression_below,
+            long_run_weeks=settings.long_run_weeks,
+        )
+        return Summary(
+            la_code=settings.la_code,
+            la_name=settings.la_name,
+            threshold_hours=threshold,
+            **presented,
+        )
+
+    body: Summary = request.app.state.aggregates.get_or_compute(
+        ("summary", week, suppressing, register_version(session)), compute
     )
-    result_header = {
-        "la_code": settings.la_code,
-        "la_name": settings.la_name,
-        "threshold_hours": threshold_for(
-            week, full_time_hours=settings.full_time_hours, calendar=calendar
-        ),
-    }
-    body = Summary(**result_header, **result)
     if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
         return _csv(body, filename=f"summary-{settings.la_code}-{week}.csv")
     return body
@@ -96,6 +105,19 @@ def trend(
             errors=[{"parameter": "from", "detail": "out of range"}],
         )
     suppressing = _suppressing(principal, suppress_small)
+
+    def compute() -> Trend:
+        return _trend(session, first_week, last_week, suppressing=suppressing, settings=settings)
+
+    trend: Trend = request.app.state.aggregates.get_or_compute(
+        ("trend", first_week, last_week, suppressing, register_version(session)), compute
+    )
+    return trend
+
+
+def _trend(
+    session: Session, first_week: date, last_week: date, *, suppressing: bool, settings: Settings
+) -> Trend:
     calendar = load_calendar(session)
     points = []
     week = first_week

@@ -163,3 +163,24 @@ def test_summary_of_an_empty_register(client: TestClient, officer: Headers) -> N
 
 def test_providers_cannot_read_the_summary(client: TestClient, school_auth: Headers) -> None:
     assert client.get("/api/v1/summary", headers=school_auth).status_code == 403
+
+
+def test_a_new_return_shows_in_the_next_summary_and_trend(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    def below_now() -> tuple[Any, Any]:
+        trend = client.get(
+            "/api/v1/summary/trend",
+            params={"from": week(7).isoformat(), "to": week(7).isoformat()},
+            headers=officer,
+        ).json()
+        return (
+            summary(client, officer)["children_below_threshold"],
+            trend["points"][0]["children_below_threshold"],
+        )
+
+    submit(client, officer, record(make_upn(1), week_commencing=week(7), provider_id=school["id"]))
+    assert below_now() == (1, 1)
+    assert below_now() == (1, 1)  # asked again: the same answer, now from the cache
+    submit(client, officer, record(make_upn(2), week_commencing=week(7), provider_id=school["id"]))
+    assert below_now() == (2, 2)
