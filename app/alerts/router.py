@@ -1,6 +1,7 @@
 """Children needing action today, each with the rule and a reason a caseworker can act on."""
 
 from collections import Counter
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -43,6 +44,8 @@ def alerts(
         if rule is None or finding.rule is rule
     ]
     counts = Counter(finding.rule for finding in findings)
+    # Rule by rule, the longest-standing first, so `limit` keeps the most urgent.
+    findings.sort(key=lambda f: (RULE_ORDER.index(f.rule), f.since or date.min, f.pupil_id))
     shown = findings[:limit]
     pupil_ids = sorted({finding.pupil_id for finding in shown})
     pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
@@ -67,7 +70,6 @@ def alerts(
                 last_reported_week=status.last_reported_week,
             )
         )
-    items.sort(key=lambda alert: (RULE_ORDER.index(alert.rule), -alert.weeks_below, alert.upn))
     request.state.children = len(pupil_ids)
     return AlertList(
         week_commencing=week,
