@@ -13,9 +13,14 @@ DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-do-not-deploy"
 class Settings(BaseSettings):
     """One place for every setting; an LA changes these, not the code."""
 
-    model_config = SettingsConfigDict(env_prefix="REGISTER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="REGISTER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        validation_alias=AliasChoices("REGISTER_ENV", "REGISTER_ENVIRONMENT"),
+    )
     database_url: str = Field(
         default="sqlite:///./register.db",
         validation_alias=AliasChoices("DATABASE_URL", "REGISTER_DATABASE_URL"),

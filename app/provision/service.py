@@ -76,7 +76,8 @@ def ingest(
         else:
             new_rows.append(row)
     if new_rows:
-        session.execute(insert(ProvisionRecord), new_rows)
+        # render_nulls keeps rows with and without optional fields in one multi-row INSERT.
+        session.execute(insert(ProvisionRecord).execution_options(render_nulls=True), new_rows)
     if replaced_rows:
         session.execute(update(ProvisionRecord), replaced_rows)
 

@@ -126,7 +126,7 @@ def refresh_judgements(
         )
     )
     if rows:
-        session.execute(insert(PupilWeek), rows)
+        session.execute(insert(PupilWeek).execution_options(render_nulls=True), rows)
     _relink_previous(session, pupil_ids=pupil_ids, before=earliest)
     # Last, so concurrent writers hold this one-row lock only until they commit.
     session.execute(

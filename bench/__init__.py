@@ -1,0 +1,1 @@
+"""Benchmarks: the real service on PostgreSQL, driven over HTTP (`make bench`)."""

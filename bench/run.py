@@ -1,0 +1,581 @@
+"""`make bench`: the register's throughput and latency on PostgreSQL, at two scales.
+
+    python -m bench.run [--scale small|large|both] [--database-url URL] [--keep-db]
+                        [--out docs/bench-results.json] [--large-children N]
+
+Each scale gets a throwaway database ``cnfte_bench_<random>`` on the PostgreSQL server at
+``--database-url``, brought to head with ``upgrade_to_head``; the real service runs under
+uvicorn in a subprocess and is driven over HTTP with httpx. See docs/PERFORMANCE.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from stdnum.gb import upn as stdnum_upn
+
+from app.demo import generate_la
+from app.migrations import upgrade_to_head
+from app.register.rules import WEEK, monday_of
+from bench import api as http
+from bench.load import (
+    bulk_history,
+    check_against_service,
+    check_derived_state,
+    copy_lines,
+    sqlalchemy_url,
+    vacuum_analyze,
+    write_calendar,
+)
+from bench.server import (
+    FULL_TIME_HOURS,
+    ROOT,
+    RssSampler,
+    Server,
+    create_database,
+    drop_database,
+    server_version,
+)
+from bench.workload import BARE_COLUMNS, BARE_TABLE, HttpWork, prepare
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+# The benchmark's "now": its two years of weekly returns end in this week.
+LAST_WEEK = date(2026, 11, 23)
+CALENDAR_WEEKS = 104  # two years: about 80 term weeks
+PROVIDERS = 60
+CLIENTS = 4
+ENDPOINTS = ("pupil_status", "register_below_threshold", "summary", "alerts")
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    children: int
+    http_weeks: int | None  # trailing term weeks sent over HTTP; None = all of them
+
+    @property
+    def bulk(self) -> bool:
+        return self.http_weeks is not None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--scale", choices=("small", "large", "both"), default="both")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_SERVER,
+        help="PostgreSQL server on which to create the throwaway databases",
+    )
+    parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--out", default="docs/bench-results.json", help="JSON results file")
+    parser.add_argument("--small-children", type=int, default=5_000)
+    parser.add_argument("--large-children", type=int, default=100_000)
+    parser.add_argument("--singles", type=int, default=3_000, help="records POSTed one by one")
+    parser.add_argument("--requests", type=int, default=200, help="GETs per latency figure")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+
+    scales = {
+        "small": Scale("small", args.small_children, http_weeks=None),
+        "large": Scale("large", args.large_children, http_weeks=2),
+    }
+    chosen = ["small", "large"] if args.scale == "both" else [args.scale]
+    out = Path(args.out)
+    if not out.is_absolute():
+        out = ROOT / out
+    results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    results["machine"] = machine(args.database_url)
+    results.setdefault("scales", {})
+    for name in chosen:
+        log(f"== scale {name}: {scales[name].children} children ==")
+        results["scales"][name] = run_scale(scales[name], args)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print()
+    print(table(results))
+    print(f"\nResults written to {out}")
+
+
+def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
+    """Everything measured at one scale, on its own database and server."""
+    wall = time.perf_counter()
+    first_week = monday_of(LAST_WEEK) - WEEK * (CALENDAR_WEEKS - 1)
+    la = generate_la(
+        seed=args.seed,
+        children=scale.children,
+        providers=PROVIDERS,
+        first_week=first_week,
+        weeks=CALENDAR_WEEKS,
+    )
+    term_weeks = la.term_weeks()
+    as_at = term_weeks[-1]
+    result: dict[str, Any] = {
+        "children": scale.children,
+        "providers": PROVIDERS,
+        "weeks": f"{first_week} to {LAST_WEEK}",
+        "term_weeks": len(term_weeks),
+        "as_at": as_at.isoformat(),
+    }
+    name, url = create_database(args.database_url)
+    log(f"database {name}")
+    server = Server(url)
+    try:
+        upgrade_to_head(sqlalchemy_url(url))
+        # Terms and closures go straight into the calendar tables (the calendar API is new).
+        write_calendar(url, la)
+        server.start()
+        admin = http.Api(server.base_url, server.admin_id, server.admin_secret)
+        provider_ids = [
+            admin.post_json("/api/v1/providers", {"name": p.name, "kind": p.kind, "urn": p.urn})[
+                "id"
+            ]
+            for p in la.providers
+        ]
+        officer = admin.new_client("la_officer")
+        inspector = admin.new_client("inspector")
+
+        cut = term_weeks[-scale.http_weeks] if scale.http_weeks else term_weeks[0]
+        history, rest = _split(la.records(), cut.isoformat())
+        if scale.bulk:
+            log("bulk-loading the history (COPY, judgements from the pure core)")
+            bulk = bulk_history(url, la, history, provider_ids, Decimal(FULL_TIME_HOURS))
+            result["history"] = {
+                "method": "COPY into provision_records and pupils; pupil_weeks derived with "
+                "app.register.rules.judge_weeks; then VACUUM ANALYZE",
+                "pupils": bulk.pupils,
+                "records": bulk.records,
+                "pupil_weeks": bulk.pupil_weeks,
+                "seconds": {key: round(value, 1) for key, value in bulk.seconds.items()},
+            }
+            log(f"  {bulk.records} records, {bulk.pupil_weeks} pupil_weeks: {bulk.seconds}")
+        else:
+            result["history"] = {"method": "all weeks over HTTP (the ingest figures below)"}
+        work = prepare(rest, provider_ids, singles=args.singles, clients=CLIENTS)
+        result["http_weeks"] = f"{work.weeks[0]} to {work.weeks[-1]} ({len(work.weeks)} weeks)"
+        result["ingest"] = ingest(url, officer, work)
+        result["single_post"] = singles(admin, provider_ids, work)
+        log("VACUUM ANALYZE, then checking derived state")
+        vacuum_analyze(url)
+        result["records_total"] = _count(url, "provision_records")
+        result["children_on_register"] = _count(url, "pupils")
+        result["derived_state"] = check_derived_state(url, Decimal(FULL_TIME_HOURS))
+        result["service_check"] = check_against_service(url, Decimal(FULL_TIME_HOURS), 500)
+        log(f"  {result['derived_state']} {result['service_check']}")
+        result["server_peak_rss_mb_loading"] = round(server.memory_kb("VmHWM") / 1024, 1)
+        result["latency"] = latencies(server, officer, url, as_at, args.requests)
+        if work.singles and isinstance(result["latency"].get("summary"), dict):
+            index, body = work.singles[0]
+            resend = json.loads(body) | {"provider_id": provider_ids[index]}
+            result["latency"]["summary_after_write"] = summary_after_writes(officer, resend, as_at)
+        result["extract"] = extract(server, inspector, officer, url, as_at)
+        result["race_probe"] = race_probe(server, admin, provider_ids, as_at)
+        result["database_mb"] = _database_mb(url)
+    finally:
+        server.stop()
+        if args.keep_db:
+            log(f"kept database {url}")
+        else:
+            drop_database(args.database_url, name)
+    result["server_log"] = str(server.log_path)
+    result["wall_seconds"] = round(time.perf_counter() - wall, 1)
+    return result
+
+
+def _split(
+    records: Iterator[dict[str, Any]], cut: str
+) -> tuple[Iterator[dict[str, Any]], Iterator[dict[str, Any]]]:
+    """The week-ordered records before ``cut``, and (once those are consumed) the rest."""
+    pushed_back: list[dict[str, Any]] = []
+
+    def before() -> Iterator[dict[str, Any]]:
+        for record in records:
+            if record["week_commencing"] >= cut:
+                pushed_back.append(record)
+                return
+            yield record
+
+    def after() -> Iterator[dict[str, Any]]:
+        for _ in before():
+            pass  # whatever the history did not consume
+        yield from pushed_back
+        yield from records
+
+    return before(), after()
+
+
+def ingest(url: str, officer: http.Api, work: HttpWork) -> dict[str, Any]:
+    """Batch ingest from one client then several, and COPY of the same rows."""
+    log(f"batch ingest, 1 client: {work.one_client_records} records")
+    one = http.post_batches(officer, work.one_client)
+    log(f"  {one.summary()}")
+    log(f"batch ingest, {CLIENTS} clients: {work.concurrent_records} records")
+    many = http.post_batches_concurrently(officer, work.concurrent)
+    log(f"  {many.summary()}")
+    with psycopg.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(BARE_TABLE)
+        connection.commit()
+        started = time.perf_counter()
+        rows = copy_lines(
+            cursor, f"COPY bench_copy_rows ({BARE_COLUMNS}) FROM STDIN", work.copy_rows
+        )
+        connection.commit()
+        seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy_rows")
+        connection.commit()
+    copy_rate = rows / seconds
+    log(f"COPY: {rows} rows in {seconds:.2f} s")
+    result: dict[str, Any] = {
+        "batch_1_client": one.summary(),
+        f"batch_{CLIENTS}_clients": many.summary(),
+        "copy": {
+            "records": rows,
+            "seconds": round(seconds, 2),
+            "records_per_second": round(copy_rate, 1),
+        },
+    }
+    for key, outcome in (("1_client", one), (f"{CLIENTS}_clients", many)):
+        if outcome.seconds:
+            result[f"ratio_{key}_to_copy"] = round(outcome.records / outcome.seconds / copy_rate, 4)
+    return result
+
+
+def singles(admin: http.Api, provider_ids: list[int], work: HttpWork) -> dict[str, Any]:
+    """The last week's records of the biggest providers, one POST each from its own client."""
+    clients = {
+        index: admin.new_client("provider", provider_ids[index])
+        for index in {index for index, _ in work.singles}
+    }
+    log(f"single POSTs: {len(work.singles)} records from {len(clients)} provider clients")
+    outcome = http.post_singles([(clients[index], body) for index, body in work.singles])
+    log(f"  {outcome.summary()}")
+    return outcome.summary() | {"provider_clients": len(clients)}
+
+
+def _available(server: Server) -> set[str]:
+    response = httpx.get(f"{server.base_url}/openapi.json", timeout=30)
+    if response.status_code != 200:
+        return set()
+    return set(response.json().get("paths", {}))
+
+
+PATHS = {
+    "pupil_status": "/api/v1/pupils/{upn}",
+    "register_below_threshold": "/api/v1/register",
+    "summary": "/api/v1/summary",
+    "alerts": "/api/v1/alerts",
+    "extract": "/api/v1/extracts/inspection",
+}
+
+
+def latencies(
+    server: Server, officer: http.Api, url: str, as_at: date, requests: int
+) -> dict[str, Any]:
+    """p50/p99 of the reads LA dashboards make, as at the last week ("n/a" if not there)."""
+    with psycopg.connect(url) as connection:
+        connection.execute("SELECT setseed(0.2026)")
+        upns = [row[0] for row in connection.execute("SELECT upn FROM pupils ORDER BY random()")]
+    urls: dict[str, Callable[[int], str]] = {
+        "pupil_status": lambda i: f"/api/v1/pupils/{upns[i % len(upns)]}?as_at={as_at}",
+        "register_below_threshold": lambda _: (
+            f"/api/v1/register?as_at={as_at}&below_threshold=true"
+        ),
+        "summary": lambda _: f"/api/v1/summary?as_at={as_at}",
+        "alerts": lambda _: f"/api/v1/alerts?as_at={as_at}",
+    }
+    available = _available(server)
+    result: dict[str, Any] = {}
+    for endpoint in ENDPOINTS:
+        if available and PATHS[endpoint] not in available:
+            result[endpoint] = "n/a"
+            continue
+        outcome = http.time_gets(officer, urls[endpoint], requests=requests, max_seconds=120)
+        if outcome.statuses.get(404) == outcome.requests and endpoint != "pupil_status":
+            result[endpoint] = "n/a"
+        else:
+            result[endpoint] = outcome.summary()
+        log(f"{endpoint}: {result[endpoint]}")
+    return result
+
+
+def summary_after_writes(
+    officer: http.Api, record: dict[str, Any], as_at: date, rounds: int = 10
+) -> dict[str, Any]:
+    """The summary when every read follows a write (each write re-judges a child, so nothing
+    cached for the week survives): the dashboard during the school day's returns."""
+    outcome = http.Outcome()
+    with officer.session() as client:
+        started = time.perf_counter()
+        for n in range(rounds):
+            changed = record | {"hours": float(record["hours"]) + (0.5 if n % 2 == 0 else 0)}
+            client.post("/api/v1/provision-records", json=changed, headers=officer.headers())
+            sent = time.perf_counter()
+            response = client.get(f"/api/v1/summary?as_at={as_at}", headers=officer.headers())
+            outcome.add(response, time.perf_counter() - sent, 1, ok=200)
+        outcome.seconds = time.perf_counter() - started
+    log(f"summary after a write: {outcome.summary()}")
+    return outcome.summary()
+
+
+def extract(
+    server: Server, inspector: http.Api, officer: http.Api, url: str, as_at: date
+) -> dict[str, Any]:
+    """Stream the inspection extract (CSV, then JSON) from a freshly started server, with its
+    resident memory sampled throughout and its high-water mark read afterwards."""
+    if PATHS["extract"] not in _available(server):
+        return {"csv": "n/a", "json": "n/a"}
+    server.restart()
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT upn FROM pupils LIMIT 1").fetchone()
+    with httpx.Client(base_url=server.base_url, timeout=http.TIMEOUT) as client:
+        if row:  # warm the process up as any running server would be
+            client.get(f"/api/v1/pupils/{row[0]}?as_at={as_at}", headers=officer.headers())
+        headers = inspector.headers()
+        # VmHWM already holds start-up's peak (argon2 hashing the admin secret takes 64 MiB),
+        # so the sampled VmRSS peak is the figure that belongs to the extract.
+        result: dict[str, Any] = {
+            "server_rss_mb_before": round(server.memory_kb("VmRSS") / 1024, 1),
+            "server_vmhwm_mb_before": round(server.memory_kb("VmHWM") / 1024, 1),
+        }
+        for kind, accept in (("csv", "text/csv"), ("json", "application/json")):
+            size = lines = 0
+            first_byte: float | None = None
+            with RssSampler(server) as sampler:
+                started = time.perf_counter()
+                with client.stream(
+                    "GET",
+                    f"/api/v1/extracts/inspection?as_at={as_at}",
+                    headers=headers | {"Accept": accept},
+                ) as response:
+                    status = response.status_code
+                    media_type = response.headers.get("content-type", "")
+                    for chunk in response.iter_bytes():
+                        if first_byte is None:
+                            first_byte = time.perf_counter() - started
+                        size += len(chunk)
+                        lines += chunk.count(b"\n")
+                seconds = time.perf_counter() - started
+            result[kind] = {
+                "status": status,
+                "content_type": media_type,
+                "seconds": round(seconds, 2),
+                "first_byte_seconds": round(first_byte, 3) if first_byte is not None else None,
+                "megabytes": round(size / 1e6, 2),
+                "lines": lines,
+                "server_rss_mb_peak_sampled": round(sampler.peak_kb / 1024, 1),
+                "server_vmhwm_mb_after": round(server.memory_kb("VmHWM") / 1024, 1),
+            }
+            log(f"extract {kind}: {result[kind]}")
+    return result
+
+
+def race_probe(
+    server: Server, admin: http.Api, provider_ids: list[int], week: date, children: int = 40
+) -> dict[str, Any]:
+    """Two providers POST the same new child's same week at the same moment; does the register
+    add both up? (Run last: it adds ``children`` children.)"""
+    officer = admin.new_client("la_officer")
+    statuses: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2)
+    upns = []
+    for n in range(children):
+        body = f"801990025{n:03d}"
+        upns.append(str(stdnum_upn.calc_check_digit(body)) + body)
+
+    def send(provider_id: int, hours: float) -> None:
+        with httpx.Client(base_url=server.base_url, timeout=http.TIMEOUT) as client:
+            for upn in upns:
+                record = {
+                    "upn": upn,
+                    "date_of_birth": "2012-03-04",
+                    "week_commencing": week.isoformat(),
+                    "hours": hours,
+                    "provision_type": "alternative_provision",
+                    "provider_id": provider_id,
+                }
+                headers = officer.headers()
+                barrier.wait()
+                response = client.post("/api/v1/provision-records", json=record, headers=headers)
+                with lock:
+                    statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=send, args=(provider_ids[0], 10.0)),
+        threading.Thread(target=send, args=(provider_ids[1], 20.0)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wrong = 0
+    with httpx.Client(base_url=server.base_url, timeout=http.TIMEOUT) as client:
+        for upn in upns:
+            response = client.get(f"/api/v1/pupils/{upn}?as_at={week}", headers=officer.headers())
+            if response.status_code != 200 or response.json().get("total_hours") != 30:
+                wrong += 1
+    counts = {str(s): statuses.count(s) for s in sorted(set(statuses))}
+    result = {"children": children, "statuses": counts, "wrong_totals": wrong}
+    log(f"race probe: {result}")
+    return result
+
+
+def _count(url: str, table: str) -> int:
+    with psycopg.connect(url) as connection:
+        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+    return int(row[0]) if row else 0
+
+
+def _database_mb(url: str) -> float:
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
+    return round(int(row[0]) / 1e6, 1) if row else 0.0
+
+
+def machine(server_url: str) -> dict[str, Any]:
+    memory_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory_kb = int(line.split()[1])
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "postgresql": server_version(server_url.rstrip("/") + "/postgres")
+        if server_url.count("/") == 2
+        else server_version(server_url),
+        "python": platform.python_version(),
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        # Code under test that differs from the commit (new files included).
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--", "app", "migrations")),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            ["git", *args],  # noqa: S607 - git from PATH
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return ""
+    return done.stdout.strip()
+
+
+# --- Report ------------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures side by side, one column per scale."""
+    scales = results.get("scales", {})
+    names = [name for name in ("small", "large") if name in scales]
+    rows: list[tuple[str, list[str]]] = []
+
+    def add(label: str, pick: Callable[[dict[str, Any]], Any]) -> None:
+        cells = []
+        for name in names:
+            try:
+                value = pick(scales[name])
+            except (KeyError, TypeError):
+                value = None
+            cells.append("n/a" if value is None else str(value))
+        rows.append((label, cells))
+
+    add("children", lambda s: s["children"])
+    add("records stored", lambda s: s["records_total"])
+    add("weeks sent over HTTP", lambda s: s["http_weeks"])
+    add(
+        "batch ingest, 1 client (rec/s)",
+        lambda s: s["ingest"]["batch_1_client"]["records_per_second"],
+    )
+    add(
+        f"batch ingest, {CLIENTS} clients (rec/s)",
+        lambda s: s["ingest"][f"batch_{CLIENTS}_clients"]["records_per_second"],
+    )
+    add("COPY of the same rows (rec/s)", lambda s: s["ingest"]["copy"]["records_per_second"])
+    add("batch/COPY, 1 client", lambda s: s["ingest"]["ratio_1_client_to_copy"])
+    add(f"batch/COPY, {CLIENTS} clients", lambda s: s["ingest"][f"ratio_{CLIENTS}_clients_to_copy"])
+    add("batch of 1,000 p50/p99 (ms)", lambda s: _p(s["ingest"]["batch_1_client"]))
+    add("single POST (rec/s)", lambda s: s["single_post"]["records_per_second"])
+    add("single POST p50/p99 (ms)", lambda s: _p(s["single_post"]))
+    for endpoint in ENDPOINTS:
+        add(f"GET {endpoint} p50/p99 (ms)", _latency_of(endpoint))
+        add(f"GET {endpoint} first request (ms)", _first_of(endpoint))
+    add("GET summary after a write p50/max (ms)", _after_write)
+    add("extract CSV seconds", lambda s: s["extract"]["csv"]["seconds"])
+    add("extract CSV rows", lambda s: s["extract"]["csv"]["lines"] - 1)
+    add(
+        "extract CSV server RSS peak (MB)",
+        lambda s: s["extract"]["csv"]["server_rss_mb_peak_sampled"],
+    )
+    add("extract JSON seconds", lambda s: s["extract"]["json"]["seconds"])
+    add(
+        "extract JSON server RSS peak (MB)",
+        lambda s: s["extract"]["json"]["server_rss_mb_peak_sampled"],
+    )
+    add("derived-state mismatches", lambda s: s["derived_state"]["mismatches"])
+    add("race probe wrong totals", lambda s: s["race_probe"]["wrong_totals"])
+    add("errors (batch/single)", lambda s: _errors(s))
+    add("wall time (s)", lambda s: s["wall_seconds"])
+
+    width = max(len(label) for label, _ in rows)
+    column = max([18, *(len(cell) for _, cells in rows for cell in cells)])
+    lines = [f"{'':{width}}  " + "  ".join(f"{name:>{column}}" for name in names)]
+    lines += [
+        f"{label:{width}}  " + "  ".join(f"{cell:>{column}}" for cell in cells)
+        for label, cells in rows
+    ]
+    return "\n".join(lines)
+
+
+def _latency_of(endpoint: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda scale: _p(scale["latency"][endpoint])
+
+
+def _after_write(scale: dict[str, Any]) -> str:
+    summary = scale["latency"]["summary_after_write"]
+    return f"{summary['p50_ms']} / {summary['max_ms']} (n={summary['requests']})"
+
+
+def _first_of(endpoint: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda scale: scale["latency"][endpoint]["first_request_ms"]
+
+
+def _p(summary: Any) -> str | None:
+    if not isinstance(summary, dict):
+        return str(summary)
+    cell = f"{summary['p50_ms']} / {summary['p99_ms']}"
+    return cell if summary["requests"] >= 100 else f"{cell} (n={summary['requests']})"
+
+
+def _errors(scale: dict[str, Any]) -> str:
+    ingest_errors = sum(
+        value["errors"]
+        for key, value in scale["ingest"].items()
+        if key.startswith("batch") and isinstance(value, dict)
+    )
+    return f"{ingest_errors} / {scale['single_post']['errors']}"
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
