@@ -9,7 +9,6 @@ DATABASE_URL ?= sqlite:///./register.db
 REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
 DEMO ?=
-export DATABASE_URL REGISTER_ADMIN_CLIENT_ID REGISTER_ADMIN_CLIENT_SECRET
 
 .PHONY: install run test lint bench openapi clean
 
@@ -22,6 +21,8 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
+	DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
+	REGISTER_ADMIN_CLIENT_SECRET='$(REGISTER_ADMIN_CLIENT_SECRET)' \
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 lint: install

@@ -16,7 +16,9 @@ def test_alive_and_ready_on_a_migrated_database(client: TestClient) -> None:
 
 
 def test_not_ready_before_migrations(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", admin_client_id=None)
+    )
     with TestClient(app) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
