@@ -26,13 +26,17 @@ def main() -> None:
         print(f"Demo LA loaded: {summary}")
     base = f"http://{args.host}:{args.port}"
     client_id = settings.admin_client_id or "<REGISTER_ADMIN_CLIENT_ID>"
+    # Only a development secret is ever printed.
+    secret = "<REGISTER_ADMIN_CLIENT_SECRET>"
+    if settings.environment == "development" and settings.admin_client_secret:
+        secret = settings.admin_client_secret.get_secret_value()
     print(
         f"\nRegister for {settings.la_name} ({settings.la_code}) on {settings.database_url}\n"
         f"  API:   {base}/api/v1\n"
         f"  Docs:  {base}/docs\n"
         f"  Token: curl -s -X POST {base}/api/v1/auth/token "
         f"-d grant_type=client_credentials -d client_id={client_id} "
-        "-d client_secret=$REGISTER_ADMIN_CLIENT_SECRET\n",
+        f"-d client_secret={secret}\n",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True)
