@@ -27,7 +27,7 @@ def main() -> None:
     base = f"http://{args.host}:{args.port}"
     client_id = settings.admin_client_id or "<REGISTER_ADMIN_CLIENT_ID>"
     # Only a development secret is ever printed.
-    secret = "<REGISTER_ADMIN_CLIENT_SECRET>"
+    secret = "<REGISTER_ADMIN_CLIENT_SECRET>"  # noqa: S105 - a placeholder in a hint
     if settings.environment == "development" and settings.admin_client_secret:
         secret = settings.admin_client_secret.get_secret_value()
     print(
