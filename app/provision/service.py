@@ -1,6 +1,6 @@
 """Ingest: validate against the register, store idempotently, re-judge the children touched."""
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -66,7 +66,7 @@ def ingest(
         (pupils[r.upn].id, provider_id, r.week_commencing)
         for r, provider_id in zip(records, provider_ids, strict=True)
     ]
-    existing = dict(_existing_record_ids(session, keys))
+    existing = _existing_record_ids(session, keys)
     new_rows, replaced_rows = [], []
     for record, key in zip(records, keys, strict=True):
         row = {field: getattr(record, field) for field in _RECORD_FIELDS}
@@ -125,18 +125,14 @@ def _resolve_providers(
 def _reject_repeated_keys(
     records: Sequence[ProvisionRecordIn], provider_ids: Sequence[int], prefix: str
 ) -> None:
-    first_index: dict[tuple[str, int, date], int] = {}
-    errors = []
-    for i, (record, provider_id) in enumerate(zip(records, provider_ids, strict=True)):
-        key = (record.upn, provider_id, record.week_commencing)
-        if key in first_index:
-            errors.append(
-                {
-                    "pointer": _pointer(prefix, i, "upn"),
-                    "detail": f"same UPN, provider and week as {prefix}/{first_index[key]}",
-                }
-            )
-        first_index.setdefault(key, i)
+    keys = [(r.upn, p, r.week_commencing) for r, p in zip(records, provider_ids, strict=True)]
+    errors = [
+        {
+            "pointer": _pointer(prefix, i, "upn"),
+            "detail": f"same UPN, provider and week as {prefix}/{first}",
+        }
+        for i, first in _repeats(keys)
+    ]
     if errors:
         raise InvalidContent(
             "A batch may hold one record per UPN, provider and week.", errors=errors
@@ -210,19 +206,25 @@ def _pupils_for(
 def _reject_inconsistent_dates_of_birth(records: Sequence[ProvisionRecordIn], prefix: str) -> None:
     """A batch must agree with itself, before the register is consulted (so the answer says
     nothing about who is on the register)."""
-    first: dict[str, int] = {}
-    errors = []
-    for i, record in enumerate(records):
-        j = first.setdefault(record.upn, i)
-        if record.date_of_birth != records[j].date_of_birth:
-            errors.append(
-                {
-                    "pointer": _pointer(prefix, i, "date_of_birth"),
-                    "detail": f"differs from the date of birth in {prefix}/{j} for the same UPN",
-                }
-            )
+    errors = [
+        {
+            "pointer": _pointer(prefix, i, "date_of_birth"),
+            "detail": f"differs from the date of birth in {prefix}/{first} for the same UPN",
+        }
+        for i, first in _repeats([r.upn for r in records])
+        if records[i].date_of_birth != records[first].date_of_birth
+    ]
     if errors:
         raise InvalidContent("A UPN appears with different dates of birth.", errors=errors)
+
+
+def _repeats(keys: Sequence[Hashable]) -> Iterator[tuple[int, int]]:
+    """(index, index of the first with the same key) for every key seen before."""
+    first: dict[Hashable, int] = {}
+    for index, key in enumerate(keys):
+        earlier = first.setdefault(key, index)
+        if earlier != index:
+            yield index, earlier
 
 
 def _locked_pupils(session: Session, upns: set[str]) -> dict[str, Pupil]:
@@ -239,7 +241,8 @@ def _insert_ignoring_duplicates(session: Session) -> Insert:
 
 def _existing_record_ids(
     session: Session, keys: Sequence[tuple[int, int, date]]
-) -> Sequence[tuple[tuple[int, int, date], int]]:
+) -> dict[tuple[int, int, date], int]:
+    """The id of each stored record with one of these keys."""
     pupil_ids = {k[0] for k in keys}
     weeks = {k[2] for k in keys}
     rows = session.execute(
@@ -255,7 +258,7 @@ def _existing_record_ids(
         )
     )
     wanted = set(keys)
-    return [((p, pr, w), rid) for p, pr, w, rid in rows if (p, pr, w) in wanted]
+    return {(p, pr, w): rid for p, pr, w, rid in rows if (p, pr, w) in wanted}
 
 
 def _pointer(prefix: str, index: int, field: str) -> str:
