@@ -25,7 +25,7 @@ from app.database import make_engine
 from app.demo import SyntheticLA
 from app.models import ClosureDay, PupilWeek, Term
 from app.pupils.upn import is_temporary_upn
-from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks
+from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks, with_next_weeks
 from app.register.service import load_calendar, refresh_judgements
 
 CENT = Decimal("0.01")
@@ -203,8 +203,7 @@ def _judged(
     judgements: list[WeekJudgement] = judge_weeks(
         totals, full_time_hours=full_time_hours, calendar=calendar
     )
-    for n, judgement in enumerate(judgements):
-        following = judgements[n + 1].week_commencing if n + 1 < len(judgements) else None
+    for judgement, following in with_next_weeks(judgements):
         yield (
             pupil_id,
             judgement.week_commencing,

@@ -4,7 +4,7 @@ No I/O here. The database layer feeds in each reported term week's total and sto
 judged ``WeekJudgement`` rows; reads turn the latest judgement into a ``Status`` as at a week.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -165,6 +165,14 @@ def judge_weeks(
         )
         judgements.append(previous)
     return judgements
+
+
+def with_next_weeks(
+    judgements: Sequence[WeekJudgement],
+) -> Iterator[tuple[WeekJudgement, date | None]]:
+    """Each judgement with the week of the one after it (None for the last)."""
+    following = [j.week_commencing for j in judgements[1:]]
+    return zip(judgements, [*following, None], strict=False)
 
 
 @dataclass(frozen=True)

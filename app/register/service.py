@@ -2,14 +2,20 @@
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.models import ClosureDay, ProvisionRecord, PupilWeek, RegisterVersion, Term
-from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks
+from app.register.rules import (
+    SchoolCalendar,
+    WeekJudgement,
+    judge_weeks,
+    weekly_totals,
+    with_next_weeks,
+)
 from app.register.rules import Term as TermDates
 
 # PostgreSQL advisory lock: ingest holds it shared, a calendar change exclusively, so no
@@ -81,33 +87,29 @@ def refresh_judgements(
     pupil_ids = list(changed_from)
     earliest = min(changed_from.values())
     session.flush()
-    previous = latest_judgements(session, pupil_ids=pupil_ids, on_or_before=_day_before(earliest))
+    previous = latest_judgements(
+        session, pupil_ids=pupil_ids, on_or_before=earliest - timedelta(days=1)
+    )
+    # Each provider's hours, added up by the pure core (rule 1) in exact decimals.
     hours: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for pupil_id, week_commencing, total in session.execute(
+    for pupil_id, week_commencing, provider_hours in session.execute(
         select(
-            ProvisionRecord.pupil_id,
-            ProvisionRecord.week_commencing,
-            func.sum(ProvisionRecord.hours),
-        )
-        .where(
+            ProvisionRecord.pupil_id, ProvisionRecord.week_commencing, ProvisionRecord.hours
+        ).where(
             ProvisionRecord.pupil_id.in_(pupil_ids),
             ProvisionRecord.week_commencing >= earliest,
         )
-        .group_by(ProvisionRecord.pupil_id, ProvisionRecord.week_commencing)
     ):
-        hours[pupil_id].append((week_commencing, Decimal(total).quantize(Decimal("0.01"))))
+        hours[pupil_id].append((week_commencing, provider_hours))
 
     rows = []
     for pupil_id in pupil_ids:
         judgements = judge_weeks(
-            dict(hours[pupil_id]),
+            weekly_totals(hours[pupil_id]),
             full_time_hours=full_time_hours,
             calendar=calendar,
             previous=previous.get(pupil_id),
         )
-        # Each judgement points at the next; the last (if any) at none.
-        next_weeks: list[date | None] = [j.week_commencing for j in judgements[1:]]
-        next_weeks += [None] * bool(judgements)
         rows += [
             {
                 "pupil_id": pupil_id,
@@ -118,7 +120,7 @@ def refresh_judgements(
                 "below_since": j.below_since,
                 "next_week": next_week,
             }
-            for j, next_week in zip(judgements, next_weeks, strict=True)
+            for j, next_week in with_next_weeks(judgements)
         ]
     session.execute(
         delete(PupilWeek).where(
@@ -167,7 +169,3 @@ def _relink_previous(session: Session, *, pupil_ids: Sequence[int], before: date
         .values(next_week=next_week)
         .execution_options(synchronize_session=False)
     )
-
-
-def _day_before(day: date) -> date:
-    return date.fromordinal(day.toordinal() - 1)

@@ -18,6 +18,7 @@ from app.register.rules import (
     status_as_at,
     threshold_for,
     weekly_totals,
+    with_next_weeks,
 )
 
 FULL_TIME = Decimal(25)
@@ -213,3 +214,12 @@ def test_term_week_ending_inverts_term_weeks(lengths: list[int], count: int, off
     began = calendar.term_week_ending(as_at, count)
     assert began is not None and calendar.is_term_week(began)
     assert calendar.term_weeks(began, as_at) == count
+
+
+def test_each_judgement_points_at_the_next() -> None:
+    judged_weeks = judged([(START, Decimal(5)), (START + 2 * WEEK, Decimal(30))])
+    assert [(j.week_commencing, following) for j, following in with_next_weeks(judged_weeks)] == [
+        (START, START + 2 * WEEK),
+        (START + 2 * WEEK, None),
+    ]
+    assert list(with_next_weeks([])) == []
