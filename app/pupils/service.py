@@ -18,6 +18,7 @@ from app.register.rules import (
     WeekJudgement,
     status_as_at,
     threshold_for,
+    weekly_totals,
 )
 from app.register.schemas import ProviderHours
 from app.register.service import judgement_of
@@ -61,6 +62,9 @@ def week_details(
         .order_by(ProvisionRecord.provider_id)
     ):
         records[record.week_commencing].append(record)
+    totals = weekly_totals(
+        (week, record.hours) for week, week_records in records.items() for record in week_records
+    )
 
     details = []
     latest: WeekJudgement | None = None
@@ -79,9 +83,7 @@ def week_details(
                     week, full_time_hours=full_time_hours, calendar=calendar
                 ),
                 reported=bool(week_records),
-                total_hours=sum((r.hours for r in week_records), Decimal(0))
-                if week_records
-                else None,
+                total_hours=totals.get(week),
                 below_threshold=status.below_threshold,
                 weeks_below=status.weeks_below,
                 providers=[
