@@ -126,30 +126,39 @@ def _trend(
         beyond = long_runs(
             session, week=week, calendar=calendar, longer_than=settings.long_run_weeks
         )
-        cells: dict[str, Cell] = {
-            "below": below,
-            "full_time": on_register - below,
-            "beyond": beyond,
-        }
-        if suppressing:
-            cells = suppress(
-                {"below": below, "full_time": on_register - below},
-                below=settings.suppression_below,
-                additive=True,
-            ) | {"beyond": suppress_value(beyond, below=settings.suppression_below)}
+        registered, below_cell, _full_time = _headline(
+            on_register, below, suppressing=suppressing, below=settings.suppression_below
+        )
         points.append(
             TrendPoint(
                 week_commencing=week,
                 term_week=calendar.is_term_week(week),
-                children_on_register=suppress_value(on_register, below=settings.suppression_below)
-                if suppressing
-                else on_register,
-                children_below_threshold=cells["below"],
-                children_beyond_long_run=cells["beyond"],
+                children_on_register=registered,
+                children_below_threshold=below_cell,
+                children_beyond_long_run=_count(
+                    beyond, suppressing=suppressing, below=settings.suppression_below
+                ),
             )
         )
         week += WEEK
     return Trend(suppressed=suppressing, long_run_weeks=settings.long_run_weeks, points=points)
+
+
+def _count(count: int, *, suppressing: bool, below: int) -> Cell:
+    """One count as published."""
+    return suppress_value(count, below=below) if suppressing else count
+
+
+def _headline(
+    on_register: int, below_threshold: int, *, suppressing: bool, below: int
+) -> tuple[Cell, Cell, Cell]:
+    """Children on the register, below threshold and full time, as published. The last two
+    add up to the first, so they are suppressed as one group."""
+    full_time = on_register - below_threshold
+    if not suppressing:
+        return on_register, below_threshold, full_time
+    cells = suppress({"below": below_threshold, "full_time": full_time}, below=below, additive=True)
+    return suppress_value(on_register, below=below), cells["below"], cells["full_time"]
 
 
 def _present(
@@ -167,8 +176,8 @@ def _present(
             Breakdown(key=k, children=children[k], below_threshold=below_cells[k]) for k in rows
         ]
 
-    headline_cells = group(
-        {"below": raw.below, "full_time": raw.on_register - raw.below}, additive=True
+    registered, below_cell, full_time = _headline(
+        raw.on_register, raw.below, suppressing=suppressing, below=below
     )
     bands = group(raw.duration_bands, additive=True)
     beyond: Cell = raw.beyond_long_run
@@ -188,14 +197,10 @@ def _present(
     return {
         "week_commencing": raw.week_commencing,
         "suppressed": suppressing,
-        "children_on_register": suppress_value(raw.on_register, below=below)
-        if suppressing
-        else raw.on_register,
-        "children_below_threshold": headline_cells["below"],
-        "children_full_time": headline_cells["full_time"],
-        "children_unreported": suppress_value(raw.unreported, below=below)
-        if suppressing
-        else raw.unreported,
+        "children_on_register": registered,
+        "children_below_threshold": below_cell,
+        "children_full_time": full_time,
+        "children_unreported": _count(raw.unreported, suppressing=suppressing, below=below),
         "mean_hours_below": average(raw.mean_hours_below),
         "median_hours_below": average(raw.median_hours_below),
         "mean_weeks_below": average(raw.mean_weeks_below),
