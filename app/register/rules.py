@@ -1,7 +1,8 @@
 """The register's rules as pure functions: weeks, thresholds and below-threshold runs.
 
-No I/O here. The database layer feeds in each reported term week's total and stores the
-judged ``WeekJudgement`` rows; reads turn the latest judgement into a ``Status`` as at a week.
+No I/O here. The database layer feeds in each reported term week's total with the child's
+provision arrangements and stores the ``RegisterWeek`` rows judged from them; reads turn the
+latest row into a ``Status`` as at a week.
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -81,6 +82,14 @@ class SchoolCalendar:
         """A week with at least one school day; holiday weeks neither count nor break a run."""
         return self.school_days(week_commencing) > 0
 
+    def next_term_week(self, after: date) -> date:
+        """The first term week after the week of ``after``."""
+        week = monday_of(after) + WEEK
+        # Outside the span of the terms entered every week is a term week, so this ends.
+        while not self.is_term_week(week):
+            week += WEEK
+        return week
+
     def term_weeks(self, first: date, last: date) -> int:
         """How many term weeks from the week of ``first`` to the week of ``last``, inclusive."""
         week, end = monday_of(first), monday_of(last)
@@ -126,58 +135,211 @@ def weekly_totals(hours: Iterable[tuple[date, Decimal]]) -> dict[date, Decimal]:
 
 
 @dataclass(frozen=True)
+class SchoolAge:
+    """Compulsory school age (rule 8): weeks outside it are not judged."""
+
+    starts: date
+    ends: date
+
+    def covers(self, week_commencing: date) -> bool:
+        """The week has a day of compulsory school age."""
+        return monday_of(self.starts) <= week_commencing <= monday_of(self.ends)
+
+
+# A child reaches compulsory school age on the first of these days after their fifth birthday.
+_SCHOOL_AGE_STARTS = ((1, 1), (4, 1), (9, 1))
+
+
+def compulsory_school_age(date_of_birth: date) -> SchoolAge:
+    """From the 1 January, 1 April or 1 September after the fifth birthday to the last Friday
+    of June of the school year (September to August) in which the child turns 16."""
+    fifth = _birthday(date_of_birth, 5)
+    starts = min(
+        date(fifth.year + later, month, day)
+        for later in (0, 1)
+        for month, day in _SCHOOL_AGE_STARTS
+        if date(fifth.year + later, month, day) > fifth
+    )
+    sixteenth = _birthday(date_of_birth, 16)
+    june_30 = date(sixteenth.year + (sixteenth.month >= 9), 6, 30)
+    return SchoolAge(starts, june_30 - timedelta(days=(june_30.weekday() - 4) % 7))
+
+
+def _birthday(date_of_birth: date, age: int) -> date:
+    # A child born on 29 February has their birthday on 1 March in other years.
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + age)
+    except ValueError:
+        return date(date_of_birth.year + age, 3, 1)
+
+
+@dataclass(frozen=True)
+class ProvisionEnd:
+    """A provider's statement that its provision for a child ends on a day, and why."""
+
+    provider_id: int
+    end_date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One provider's arrangement for a child (rule 6): open from its first record's week to the
+    week of its end date, or for as long as no end is recorded."""
+
+    provider_id: int
+    start_week: date
+    last_week: date
+    end_date: date | None = None
+    end_reason: str | None = None
+
+    def open_in(self, week_commencing: date) -> bool:
+        """The arrangement covers the week (an end date counts its own week)."""
+        return self.start_week <= week_commencing and (
+            self.end_date is None or week_commencing <= monday_of(self.end_date)
+        )
+
+
+def provision_arrangements(
+    record_weeks: Iterable[tuple[int, date]], ends: Iterable[ProvisionEnd]
+) -> list[Provision]:
+    """Each provider's arrangements from its record weeks and ends (rule 6): a record opens an
+    arrangement, an end closes it, a record for a later week opens a new one. An end with no
+    record since the one before closes nothing (its records were withdrawn)."""
+    timelines: dict[int, list[tuple[date, ProvisionEnd | None]]] = {}
+    for provider_id, week_commencing in record_weeks:
+        timelines.setdefault(provider_id, []).append((week_commencing, None))
+    for stated in ends:
+        timelines.setdefault(stated.provider_id, []).append((monday_of(stated.end_date), stated))
+    arrangements: list[Provision] = []
+    for provider_id, timeline in sorted(timelines.items()):
+        start: date | None = None
+        last: date | None = None
+        for week_commencing, end in sorted(timeline, key=_in_order):
+            if end is None:
+                start, last = start or week_commencing, week_commencing
+            elif start is not None and last is not None:
+                arrangements.append(Provision(provider_id, start, last, end.end_date, end.reason))
+                start = last = None
+        if start is not None and last is not None:
+            arrangements.append(Provision(provider_id, start, last))
+    return arrangements
+
+
+def _in_order(event: tuple[date, ProvisionEnd | None]) -> tuple[date, bool, date]:
+    # An end comes after the records of its own week, which it includes.
+    week_commencing, end = event
+    return week_commencing, end is not None, end.end_date if end else week_commencing
+
+
+@dataclass(frozen=True)
 class WeekJudgement:
-    """A reported term week: the child's total, the week's threshold, and the run it is in."""
+    """A reported term week on the register: the child's total, the week's threshold, the run
+    it is in, and the week this time on the register began."""
 
     week_commencing: date
     total_hours: Decimal
     threshold_hours: Decimal
     below_threshold: bool
     below_since: date | None
+    on_register_since: date
 
 
-def judge_weeks(
+@dataclass(frozen=True)
+class RegisterExit:
+    """The first term week a child is off the register (rules 7 and 8), and why."""
+
+    week_commencing: date
+    left_register_on: date
+    exit_reason: str
+    on_register_since: date
+
+
+RegisterWeek = WeekJudgement | RegisterExit
+CEASED_COMPULSORY_SCHOOL_AGE = "ceased_compulsory_school_age"
+
+
+def judge_register(
     totals: Mapping[date, Decimal],
+    provisions: Sequence[Provision],
     *,
+    school_age: SchoolAge,
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
-    previous: WeekJudgement | None = None,
-) -> list[WeekJudgement]:
-    """Judge each reported term week in order, continuing from the judgement before them.
+    previous: RegisterWeek | None = None,
+    from_week: date | None = None,
+) -> list[RegisterWeek]:
+    """The child's register weeks from ``from_week`` on, continuing from ``previous``: a
+    judgement for each reported term week while on the register, an exit for the first term
+    week after every provision has ended or compulsory school age is over.
 
-    Unreported term weeks between two reported ones carry the earlier state, so a run of
-    below-threshold weeks continues across them; holiday-week totals are ignored.
+    Unreported term weeks between two judgements carry the earlier state (rule 4), so a run
+    continues across them; holiday weeks and weeks outside compulsory school age are not
+    judged; nothing carries across an exit.
     """
-    judgements = []
-    for week_commencing in sorted(totals):
-        if not calendar.is_term_week(week_commencing):
-            continue
-        threshold = threshold_for(
-            week_commencing, full_time_hours=full_time_hours, calendar=calendar
-        )
-        below = totals[week_commencing] < threshold
-        below_since = None
-        if below:
-            continuing = previous is not None and previous.below_threshold
-            below_since = previous.below_since if continuing and previous else week_commencing
-        previous = WeekJudgement(
-            week_commencing, totals[week_commencing], threshold, below, below_since
-        )
-        judgements.append(previous)
-    return judgements
+    weeks = {
+        week
+        for week in totals
+        if calendar.is_term_week(week) and school_age.covers(week) and week >= (from_week or week)
+    }
+    leaving = [monday_of(p.end_date) for p in provisions if p.end_date is not None]
+    for last_week in (*leaving, monday_of(school_age.ends)):
+        week = calendar.next_term_week(last_week)
+        if from_week is None or week >= from_week:
+            weeks.add(week)
+
+    judged: list[RegisterWeek] = []
+    state = previous
+    for week in sorted(weeks):
+        on_register = school_age.covers(week) and any(p.open_in(week) for p in provisions)
+        carried = state if isinstance(state, WeekJudgement) else None
+        if on_register and week in totals:
+            threshold = threshold_for(week, full_time_hours=full_time_hours, calendar=calendar)
+            below = totals[week] < threshold
+            below_since = None
+            if below:
+                below_since = carried.below_since if carried and carried.below_threshold else week
+            state = WeekJudgement(
+                week,
+                totals[week],
+                threshold,
+                below,
+                below_since,
+                carried.on_register_since if carried else week,
+            )
+            judged.append(state)
+        elif carried and not on_register:
+            state = _exit(week, provisions, school_age, carried.on_register_since)
+            judged.append(state)
+    return judged
+
+
+def _exit(
+    week: date, provisions: Sequence[Provision], school_age: SchoolAge, on_register_since: date
+) -> RegisterExit:
+    """Why a child is off the register in a week: still provided for but past compulsory
+    school age, or the end that closed their last open provision."""
+    if any(p.open_in(week) for p in provisions):
+        return RegisterExit(week, school_age.ends, CEASED_COMPULSORY_SCHOOL_AGE, on_register_since)
+    closer = max(
+        (p for p in provisions if p.end_date is not None and monday_of(p.end_date) < week),
+        key=lambda p: p.end_date or date.min,
+    )
+    assert closer.end_date is not None and closer.end_reason is not None
+    return RegisterExit(week, closer.end_date, closer.end_reason, on_register_since)
 
 
 def with_next_weeks(
-    judgements: Sequence[WeekJudgement],
-) -> Iterator[tuple[WeekJudgement, date | None]]:
-    """Each judgement with the week of the one after it (None for the last)."""
+    judgements: Sequence[RegisterWeek],
+) -> Iterator[tuple[RegisterWeek, date | None]]:
+    """Each register week with the week of the one after it (None for the last)."""
     following = [j.week_commencing for j in judgements[1:]]
     return zip(judgements, [*following, None], strict=False)
 
 
 @dataclass(frozen=True)
 class Status:
-    """A child's state as at a week, from their latest judgement on or before it."""
+    """A child's state as at a week, from their latest register week on or before it."""
 
     week_commencing: date
     threshold_hours: Decimal
@@ -187,25 +349,39 @@ class Status:
     below_since: date | None
     last_reported_week: date | None
     unreported_weeks: int
+    on_register: bool
+    left_register_on: date | None = None
+    exit_reason: str | None = None
 
 
 def status_as_at(
     week_commencing: date,
-    latest: WeekJudgement | None,
+    latest: RegisterWeek | None,
     *,
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
 ) -> Status:
-    """The status in ``week_commencing`` given the latest judgement on or before it.
+    """The status in ``week_commencing`` given the latest register week on or before it.
 
-    Through unreported and holiday weeks the judgement is carried with the total and the
-    threshold it was made against.
+    Through unreported and holiday weeks a judgement is carried with the total and the
+    threshold it was made against; after an exit nothing is carried.
     """
-    if latest is None:
-        threshold = threshold_for(
-            week_commencing, full_time_hours=full_time_hours, calendar=calendar
+    if not isinstance(latest, WeekJudgement):
+        return Status(
+            week_commencing=week_commencing,
+            threshold_hours=threshold_for(
+                week_commencing, full_time_hours=full_time_hours, calendar=calendar
+            ),
+            total_hours=None,
+            below_threshold=False,
+            weeks_below=0,
+            below_since=None,
+            last_reported_week=None,
+            unreported_weeks=0,
+            on_register=False,
+            left_register_on=latest.left_register_on if latest else None,
+            exit_reason=latest.exit_reason if latest else None,
         )
-        return Status(week_commencing, threshold, None, False, 0, None, None, 0)
     unreported = calendar.term_weeks(latest.week_commencing + WEEK, week_commencing)
     weeks_below = 0
     if latest.below_threshold and latest.below_since is not None:
@@ -219,4 +395,5 @@ def status_as_at(
         below_since=latest.below_since,
         last_reported_week=latest.week_commencing,
         unreported_weeks=unreported,
+        on_register=True,
     )

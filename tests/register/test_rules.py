@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from app.register.rules import (
     WEEK,
+    Provision,
+    RegisterWeek,
+    SchoolAge,
     SchoolCalendar,
     Status,
     Term,
-    WeekJudgement,
-    judge_weeks,
+    judge_register,
     monday_of,
     status_as_at,
     threshold_for,
@@ -24,18 +26,38 @@ from app.register.rules import (
 FULL_TIME = Decimal(25)
 START = date(2026, 9, 7)
 NO_CALENDAR = SchoolCalendar()
+# Rules 1-5 on their own: one provision open throughout, a child of school age throughout.
+ALWAYS_OPEN = (Provision(1, date(1990, 1, 1), date(1990, 1, 1)),)
+ALWAYS_OF_AGE = SchoolAge(date(1990, 1, 1), date(2099, 12, 31))
+
+
+def judge_weeks(
+    totals: dict[date, Decimal], *, calendar: SchoolCalendar = NO_CALENDAR
+) -> list[RegisterWeek]:
+    """Rules 1-5: every week judged, with provision open and of school age throughout."""
+    return judge_register(
+        totals,
+        ALWAYS_OPEN,
+        school_age=ALWAYS_OF_AGE,
+        full_time_hours=FULL_TIME,
+        calendar=calendar,
+    )
+
+
+def latest_by(rows: list[RegisterWeek], as_at: date) -> RegisterWeek | None:
+    """The register week a status as at ``as_at`` rests on."""
+    return max(
+        (row for row in rows if row.week_commencing <= as_at),
+        default=None,
+        key=lambda row: row.week_commencing,
+    )
 
 
 def status(
     totals: dict[date, Decimal], as_at: date, calendar: SchoolCalendar = NO_CALENDAR
 ) -> Status:
     """The status as at a week, judged from scratch."""
-    judged = judge_weeks(totals, full_time_hours=FULL_TIME, calendar=calendar)
-    latest = max(
-        (j for j in judged if j.week_commencing <= as_at),
-        default=None,
-        key=lambda j: j.week_commencing,
-    )
+    latest = latest_by(judge_weeks(totals, calendar=calendar), as_at)
     return status_as_at(monday_of(as_at), latest, full_time_hours=FULL_TIME, calendar=calendar)
 
 
@@ -127,8 +149,8 @@ def test_split_totals_sum_providers() -> None:
     ) == {START: Decimal(20), START + WEEK: Decimal(1)}
 
 
-def judged(rows: list[tuple[date, Decimal]]) -> list[WeekJudgement]:
-    return judge_weeks(weekly_totals(rows), full_time_hours=FULL_TIME, calendar=NO_CALENDAR)
+def judged(rows: list[tuple[date, Decimal]]) -> list[RegisterWeek]:
+    return judge_weeks(weekly_totals(rows))
 
 
 hours = st.decimals(min_value=0, max_value=60, places=2)
@@ -216,10 +238,12 @@ def test_term_week_ending_inverts_term_weeks(lengths: list[int], count: int, off
     assert calendar.term_weeks(began, as_at) == count
 
 
-def test_each_judgement_points_at_the_next() -> None:
+def test_each_register_week_points_at_the_next() -> None:
     judged_weeks = judged([(START, Decimal(5)), (START + 2 * WEEK, Decimal(30))])
+    # The helper's child leaves the register when school age ends in 2099.
     assert [(j.week_commencing, following) for j, following in with_next_weeks(judged_weeks)] == [
         (START, START + 2 * WEEK),
-        (START + 2 * WEEK, None),
+        (START + 2 * WEEK, date(2100, 1, 4)),
+        (date(2100, 1, 4), None),
     ]
     assert list(with_next_weeks([])) == []
