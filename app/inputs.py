@@ -5,7 +5,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -46,3 +47,12 @@ Text = Annotated[str, AfterValidator(_storable)]
 def today() -> date:
     """Today's date in England, where the register's weeks begin."""
     return datetime.now(LONDON).date()
+
+
+def field_error(model: str, field: str, message: str) -> ValidationError:
+    """A validation error located at one field, for checks that span fields: raised from a
+    model validator, it keeps its place (``/records/3/field``) in the request's errors."""
+    error = PydanticCustomError("field_pair", message)
+    return ValidationError.from_exception_data(
+        model, [InitErrorDetails(type=error, loc=(field,), input=None)]
+    )

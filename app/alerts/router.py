@@ -14,7 +14,7 @@ from app.database import SessionDep
 from app.inputs import AsAt, today
 from app.models import Pupil
 from app.register.rules import monday_of, status_as_at
-from app.register.service import latest_judgements, load_calendar
+from app.register.service import latest_register_weeks, load_calendar
 
 router = APIRouter(tags=["alerts"])
 
@@ -32,8 +32,10 @@ def alerts(
 ) -> AlertList:
     """Children needing action as at `as_at` (default today): permanently excluded and below
     full time from the 6th school day; below full time beyond the LA's limit; part-time
-    timetable past its review or end date; no return for 2+ term weeks; 15 school days'
-    education missed this term; no school on roll. Thresholds are LA settings."""
+    timetable past its review or end date while that provision is open; an open provision with
+    no return for 2+ term weeks (naming the providers); 15 school days' education missed this
+    term; no school on roll; and, for children off the register, whereabouts unknown or removed
+    from roll until a destination is recorded. Thresholds are LA settings."""
     settings = request.app.state.settings
     day = as_at or today()
     week = monday_of(day)
@@ -49,7 +51,7 @@ def alerts(
     shown = findings[:limit]
     pupil_ids = sorted({finding.pupil_id for finding in shown})
     pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
-    latest = latest_judgements(session, pupil_ids=pupil_ids, on_or_before=week)
+    latest = latest_register_weeks(session, pupil_ids=pupil_ids, on_or_before=week)
     items = []
     for finding in shown:
         status = status_as_at(
@@ -64,6 +66,7 @@ def alerts(
                 rule=finding.rule,
                 reason=finding.reason,
                 since=finding.since,
+                provider_ids=list(finding.provider_ids),
                 total_hours=status.total_hours,
                 below_threshold=status.below_threshold,
                 weeks_below=status.weeks_below,

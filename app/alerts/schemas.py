@@ -15,6 +15,7 @@ class AlertRule(StrEnum):
     no_return = "no_return"
     missed_school_days = "missed_school_days"
     no_school_on_roll = "no_school_on_roll"
+    whereabouts_unknown = "whereabouts_unknown"
 
 
 class Alert(BaseModel):
@@ -22,6 +23,7 @@ class Alert(BaseModel):
     rule: AlertRule
     reason: str = Field(description="What is wrong and what to do, in plain English.")
     since: date | None = Field(description="When the condition began or fell due.")
+    provider_ids: list[int] = Field(description="The providers the alert is about, if any.")
     total_hours: Hours | None
     below_threshold: bool
     weeks_below: int

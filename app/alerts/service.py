@@ -1,18 +1,19 @@
 """The statutory and good-practice alert rules, each a query over the register as at a week."""
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import chain
 
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.alerts.schemas import AlertRule
 from app.config import Settings
-from app.models import Provider, ProvisionRecord, PupilWeek
-from app.register.queries import in_status_week, state_as_at
+from app.models import Provider, Provision, ProvisionRecord, PupilWeek
+from app.register.queries import in_status_week, on_register_as_at, open_in, state_as_at
 from app.register.rules import WEEK, SchoolCalendar, monday_of
 
 # Kinds of provider that keep an admission register: a child with one of them is on a roll.
@@ -25,6 +26,7 @@ class Finding:
     rule: AlertRule
     reason: str
     since: date | None
+    provider_ids: tuple[int, ...] = ()
 
 
 def find_alerts(
@@ -39,6 +41,7 @@ def find_alerts(
         _no_returns(session, week, calendar, settings),
         _missed_days(session, as_at, week, calendar, settings),
         _no_school_on_roll(session, week),
+        _whereabouts_unknown(session, week),
     )
     # Several providers' records can raise the same rule for one child: the first says it.
     seen: set[tuple[int, AlertRule]] = set()
@@ -55,7 +58,7 @@ def _permanent_exclusions(
         select(PupilWeek.pupil_id, PupilWeek.total_hours, ProvisionRecord.exclusion_start_date)
         .join(ProvisionRecord, in_status_week())
         .where(
-            state_as_at(week),
+            on_register_as_at(week),
             PupilWeek.below_threshold,
             ProvisionRecord.exclusion_type == "permanent",
             ProvisionRecord.exclusion_start_date.is_not(None),
@@ -84,7 +87,7 @@ def _long_runs(
         return
     for pupil_id, since in session.execute(
         select(PupilWeek.pupil_id, PupilWeek.below_since).where(
-            state_as_at(week), PupilWeek.below_threshold, PupilWeek.below_since <= began_by
+            on_register_as_at(week), PupilWeek.below_threshold, PupilWeek.below_since <= began_by
         )
     ):
         if since is None:  # excluded by the query; keeps the type checker honest
@@ -108,8 +111,16 @@ def _overdue_timetables(session: Session, as_at: date, week: date) -> Iterator[F
             ProvisionRecord.timetable_end_date,
         )
         .join(ProvisionRecord, in_status_week())
+        .join(
+            Provision,
+            and_(
+                Provision.pupil_id == ProvisionRecord.pupil_id,
+                Provision.provider_id == ProvisionRecord.provider_id,
+                open_in(week),
+            ),
+        )
         .where(
-            state_as_at(week),
+            on_register_as_at(week),
             PupilWeek.below_threshold,
             or_(
                 ProvisionRecord.timetable_review_date < as_at,
@@ -140,23 +151,45 @@ def _overdue_timetables(session: Session, as_at: date, week: date) -> Iterator[F
 def _no_returns(
     session: Session, week: date, calendar: SchoolCalendar, settings: Settings
 ) -> Iterator[Finding]:
+    """Children on the register with an open provision whose provider has not returned."""
     weeks = settings.unreported_alert_weeks
     # Unreported for n term weeks exactly when the last return came before the n-th one back.
     cutoff = calendar.term_week_ending(week, weeks)
     if cutoff is None:
         return
-    for pupil_id, last in session.execute(
-        select(PupilWeek.pupil_id, PupilWeek.week_commencing).where(
-            state_as_at(week), PupilWeek.week_commencing < cutoff
+    returned_by_then = (
+        select(func.max(ProvisionRecord.week_commencing))
+        .where(
+            ProvisionRecord.pupil_id == Provision.pupil_id,
+            ProvisionRecord.provider_id == Provision.provider_id,
+            ProvisionRecord.week_commencing <= week,
         )
+        .scalar_subquery()
+    )
+    # The arrangement's last record, unless the week asked about is before it.
+    last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
+    late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+    for pupil_id, provider_id, name, last_return in session.execute(
+        select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
+        .join(PupilWeek, PupilWeek.pupil_id == Provision.pupil_id)
+        .join(Provider, Provider.id == Provision.provider_id)
+        .where(on_register_as_at(week), open_in(week), last < cutoff)
+        .order_by(Provision.pupil_id, Provision.provider_id)
     ):
-        missing = calendar.term_weeks(last + WEEK, week)
+        late[pupil_id].append((provider_id, name, last_return))
+    for pupil_id, providers in late.items():
+        missing = "; ".join(
+            f"{name} ({provider_id}): {calendar.term_weeks(last_return + WEEK, week)} term weeks "
+            f"since the week of {last_return}"
+            for provider_id, name, last_return in providers
+        )
         yield Finding(
             pupil_id,
             AlertRule.no_return,
-            f"No provider has sent hours for {missing} term weeks (last return: week of "
-            f"{last}). The register carries the last known state; chase the providers.",
-            last + WEEK,
+            f"No hours received from {missing}. Their provision is open, so a return is due "
+            "each term week: chase them, or record that the provision ended.",
+            min(last_return for _, _, last_return in providers) + WEEK,
+            tuple(provider_id for provider_id, _, _ in providers),
         )
 
 
@@ -169,8 +202,18 @@ def _missed_days(
     daily_hours = settings.full_time_hours / 5
     days = settings.missed_school_days_alert
     shortfall = func.sum(PupilWeek.threshold_hours - PupilWeek.total_hours)
+    on_register = aliased(PupilWeek)
     for pupil_id, missed_hours in session.execute(
         select(PupilWeek.pupil_id, shortfall)
+        .join(
+            on_register,
+            and_(
+                on_register.pupil_id == PupilWeek.pupil_id,
+                on_register.week_commencing <= week,
+                or_(on_register.next_week.is_(None), on_register.next_week > week),
+                on_register.exit_reason.is_(None),
+            ),
+        )
         .where(
             PupilWeek.week_commencing.between(term_start, week),
             PupilWeek.below_threshold,
@@ -196,7 +239,7 @@ def _no_school_on_roll(session: Session, week: date) -> Iterator[Finding]:
         Provider.kind.in_(ROLL_KEEPING_KINDS),
     )
     for (pupil_id,) in session.execute(
-        select(PupilWeek.pupil_id).where(state_as_at(week), ~on_roll)
+        select(PupilWeek.pupil_id).where(on_register_as_at(week), ~on_roll)
     ):
         yield Finding(
             pupil_id,
@@ -204,4 +247,25 @@ def _no_school_on_roll(session: Session, week: date) -> Iterator[Finding]:
             "No school or PRU reported this child in the week of their last return. Check "
             "they are on a school roll, as every child should be.",
             None,
+        )
+
+
+# Exits that leave the LA not knowing where a child is being educated.
+WHEREABOUTS_UNKNOWN = ("whereabouts_unknown", "removed_from_roll")
+
+
+def _whereabouts_unknown(session: Session, week: date) -> Iterator[Finding]:
+    for pupil_id, reason, left in session.execute(
+        select(PupilWeek.pupil_id, PupilWeek.exit_reason, PupilWeek.left_register_on).where(
+            state_as_at(week), PupilWeek.exit_reason.in_(WHEREABOUTS_UNKNOWN)
+        )
+    ):
+        how = "Whereabouts unknown" if reason == "whereabouts_unknown" else "Removed from roll"
+        yield Finding(
+            pupil_id,
+            AlertRule.whereabouts_unknown,
+            f"{how} when the last provision ended on {left}: the child may be missing "
+            "education. Make enquiries and record where they went (end the provision again "
+            "with another reason).",
+            left,
         )

@@ -4,14 +4,19 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.orm import Session
 
 from app.calendar.schemas import CalendarIn, ClosureIn, TermIn
 from app.errors import InvalidContent
-from app.models import ClosureDay, ProvisionRecord, Term
+from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
 from app.register.rules import WEEK, SchoolCalendar, monday_of
-from app.register.service import load_calendar, lock_calendar, refresh_judgements
+from app.register.service import (
+    bump_register_version,
+    load_calendar,
+    lock_calendar,
+    refresh_register_weeks,
+)
 
 
 def current_calendar(session: Session) -> CalendarIn:
@@ -44,17 +49,21 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time_hours:
     changed = _first_changed_week(before, after, since=first_record_week)
     if changed is None:
         return 0
+    # Records from the changed week on are judged anew, and exits (the first term week after
+    # an end) may move.
     pupil_ids = session.scalars(
-        select(ProvisionRecord.pupil_id)
-        .where(ProvisionRecord.week_commencing >= changed)
-        .distinct()
+        union(
+            select(ProvisionRecord.pupil_id).where(ProvisionRecord.week_commencing >= changed),
+            select(PupilWeek.pupil_id).where(PupilWeek.week_commencing >= changed),
+        )
     ).all()
-    refresh_judgements(
+    refresh_register_weeks(
         session,
         changed_from=dict.fromkeys(pupil_ids, changed),
         full_time_hours=full_time_hours,
         calendar=after,
     )
+    bump_register_version(session)
     return len(pupil_ids)
 
 

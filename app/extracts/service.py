@@ -14,7 +14,7 @@ from app.register.queries import (
     REGISTER_ORDER,
     in_status_week,
     on_inspection_list,
-    state_as_at,
+    on_register_as_at,
 )
 from app.register.rules import SchoolCalendar
 
@@ -39,7 +39,7 @@ def count_children(session: Session, *, week: date) -> int:
         session.scalar(
             select(func.count())
             .select_from(PupilWeek)
-            .where(state_as_at(week), on_inspection_list())
+            .where(on_register_as_at(week), on_inspection_list())
         )
         or 0
     )
@@ -63,7 +63,7 @@ def extract_rows(
         )
         .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
         .join(ProvisionRecord, in_status_week())
-        .where(state_as_at(week), on_inspection_list())
+        .where(on_register_as_at(week), on_inspection_list())
         .order_by(*REGISTER_ORDER)
         .execution_options(yield_per=batch)
     )

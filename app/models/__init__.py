@@ -4,8 +4,9 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
+from app.models.history import ProvisionVersion, Revision
 from app.models.providers import Provider
-from app.models.provision import ProvisionRecord
+from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion
 
 __all__ = [
@@ -15,9 +16,13 @@ __all__ = [
     "ClosureDay",
     "DateOfBirthConflict",
     "Provider",
+    "Provision",
+    "ProvisionEnd",
     "ProvisionRecord",
+    "ProvisionVersion",
     "Pupil",
     "PupilWeek",
     "RegisterVersion",
+    "Revision",
     "Term",
 ]

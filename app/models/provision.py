@@ -1,4 +1,4 @@
-"""Weekly hours-of-provision records, one per child, provider and week."""
+"""Weekly hours-of-provision records, the ends providers state, and the arrangements they make."""
 
 from datetime import date
 from decimal import Decimal
@@ -29,3 +29,30 @@ class ProvisionRecord(Timestamped, Base):
     provision_start_date: Mapped[date | None] = mapped_column(Date)
     timetable_review_date: Mapped[date | None] = mapped_column(Date)
     timetable_end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class ProvisionEnd(Timestamped, Base):
+    """A provider's (or the LA's) statement that one arrangement for a child ends, and why."""
+
+    __tablename__ = "provision_ends"
+    __table_args__ = (Index("ix_provision_ends_pupil_provider", "pupil_id", "provider_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    end_date: Mapped[date] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(String(40))
+
+
+class Provision(Base):
+    """Derived, kept current at write time: one provider's arrangement for a child (rule 6)."""
+
+    __tablename__ = "provisions"
+    __table_args__ = (Index("ix_provisions_provider_id", "provider_id"),)
+
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    start_week: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_week: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(40))

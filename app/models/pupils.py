@@ -33,7 +33,8 @@ class DateOfBirthConflict(Base):
 
 
 class PupilWeek(Base):
-    """Derived, kept current at write time: a child's judged state in one reported term week."""
+    """Derived, kept current at write time: a child's register week. Either a judged term week
+    on the register, or (``exit_reason`` set) the first term week they are off it."""
 
     __tablename__ = "pupil_weeks"
     __table_args__ = (
@@ -45,18 +46,21 @@ class PupilWeek(Base):
             "ix_pupil_weeks_latest",
             "below_since",
             "pupil_id",
-            postgresql_where=text("next_week IS NULL"),
-            sqlite_where=text("next_week IS NULL"),
+            postgresql_where=text("next_week IS NULL AND exit_reason IS NULL"),
+            sqlite_where=text("next_week IS NULL AND exit_reason IS NULL"),
         ),
     )
 
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
     week_commencing: Mapped[date] = mapped_column(Date, primary_key=True)
-    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    total_hours: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     threshold_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     below_threshold: Mapped[bool]
     below_since: Mapped[date | None] = mapped_column(Date)
     next_week: Mapped[date | None] = mapped_column(Date)
+    on_register_since: Mapped[date] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(40))
+    left_register_on: Mapped[date | None] = mapped_column(Date)
 
 
 class RegisterVersion(Base):

@@ -1,28 +1,42 @@
-"""Weekly provision submissions from schools, PRUs, AP, tuition services and others."""
+"""Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
+withdrawing one sent in error, and stating that a provision ends."""
 
-from fastapi import APIRouter, FastAPI, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import WriterPrincipal
+from app.auth.schemas import Principal, Role
 from app.database import SessionDep
-from app.errors import ProblemError, render_problem
-from app.models import DateOfBirthConflict
+from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
+from app.history.service import History
+from app.inputs import Id
+from app.models import DateOfBirthConflict, Provider
+from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
+    EndedProvision,
+    Monday,
     ProvisionBatchIn,
+    ProvisionEndIn,
+    ProvisionEndOut,
     ProvisionRecordIn,
     ProvisionRecordOut,
 )
-from app.provision.service import DateOfBirthMismatch, ingest
+from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
+from app.pupils.router import UpnQuery, valid_upn
+from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
+from app.register.service import Changes
 
-router = APIRouter(prefix="/provision-records", tags=["provision"])
+router = APIRouter(tags=["provision"])
 
 
 @router.post(
-    "",
+    "/provision-records",
     operation_id="submit_provision_record",
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "Replaced the record with the same UPN, provider and week"}},
@@ -35,7 +49,8 @@ def submit_record(
     principal: WriterPrincipal,
 ) -> ProvisionRecordOut:
     """Submit one child's hours from one provider for one week. Sending the same UPN,
-    provider and week again replaces the earlier record: 201 when new, 200 when replaced."""
+    provider and week again replaces the earlier record: 201 when new, 200 when replaced.
+    With `provision_end_date` and `end_reason` the record also says this provision ends."""
     result = ingest(
         session, records=[body], principal=principal, settings=request.app.state.settings
     )
@@ -44,11 +59,15 @@ def submit_record(
     request.state.children = 1
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
-        | {"provider_id": result.provider_ids[0], "temporary_upn": is_temporary_upn(body.upn)}
+        | {
+            "provider_id": result.provider_ids[0],
+            "temporary_upn": is_temporary_upn(body.upn),
+            "warnings": result.warnings,
+        }
     )
 
 
-@router.post("/batch", operation_id="submit_provision_batch")
+@router.post("/provision-records/batch", operation_id="submit_provision_batch")
 def submit_batch(
     body: ProvisionBatchIn, request: Request, session: SessionDep, principal: WriterPrincipal
 ) -> BatchResult:
@@ -68,7 +87,138 @@ def submit_batch(
         pointer_prefix="/records",
     )
     request.state.children = len({r.upn for r in body.records})
-    return BatchResult(received=len(body.records), created=result.created, replaced=result.replaced)
+    return BatchResult(
+        received=len(body.records),
+        created=result.created,
+        replaced=result.replaced,
+        ended=len(result.ended),
+        warnings=result.warnings,
+    )
+
+
+@router.delete(
+    "/provision-records",
+    operation_id="withdraw_provision_record",
+    status_code=status.HTTP_204_NO_CONTENT,
+)
+def withdraw_record(
+    request: Request,
+    session: SessionDep,
+    principal: WriterPrincipal,
+    upn: UpnQuery,
+    week_commencing: Annotated[Monday, Query()],
+    provider_id: Annotated[Id | None, Query()] = None,
+) -> None:
+    """Withdraw a record sent in error (for the wrong child or week). The register judges as if
+    it had never been sent; the child's history keeps it. A provider withdraws its own records;
+    an LA officer names `provider_id`."""
+    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn), lock=True)
+    withdraw(
+        session,
+        principal=principal,
+        pupil=pupil,
+        provider_id=_acting_provider(principal, provider_id, where={"parameter": "provider_id"}),
+        week_commencing=week_commencing,
+        settings=request.app.state.settings,
+    )
+    request.state.children = 1
+
+
+@router.post(
+    "/provision-ends",
+    operation_id="end_provision",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Replaced the earlier end of the same arrangement"}},
+)
+def end(
+    body: ProvisionEndIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: WriterPrincipal,
+) -> ProvisionEndOut:
+    """A provision ends: the provider's arrangement for the child closes on `end_date`, and
+    once every provision has ended the child leaves the register from the next term week. A
+    provider ends its own provision; an LA officer names `provider_id`, or leaves it out to end
+    every open provision of the child. Ending the same arrangement again replaces its end."""
+    pupil = readable_pupil(session, principal=principal, upn=body.upn, lock=True)
+    if pupil.date_of_birth != body.date_of_birth:
+        raise DateOfBirthMismatch(
+            "The date of birth differs from the register's; nothing was stored.",
+            errors=[
+                {
+                    "pointer": "/date_of_birth",
+                    "detail": f"UPN {pupil.upn} is on the register with date of birth "
+                    f"{pupil.date_of_birth}; this says {body.date_of_birth}",
+                }
+            ],
+            seen=[
+                DateOfBirthConflict(
+                    pupil_id=pupil.id,
+                    provider_id=principal.provider_id,
+                    date_of_birth_sent=body.date_of_birth,
+                )
+            ],
+        )
+    if principal.role is Role.provider or body.provider_id is not None:
+        provider_ids = [
+            _acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
+        ]
+        if session.get(Provider, provider_ids[0]) is None:
+            raise InvalidContent(
+                f"No provider {provider_ids[0]}.",
+                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+            )
+    else:
+        provider_ids = providers_to_end(session, pupil.id)
+        if not provider_ids:
+            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
+    history = History(session, principal.client_id)
+    changes = Changes()
+    ended = [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil.id,
+            provider_id=provider_id,
+            end_date=body.end_date,
+            end_reason=body.end_reason,
+            pointer="/end_date",
+        )
+        for provider_id in provider_ids
+    ]
+    apply_changes(session, history, changes, settings=request.app.state.settings)
+    if all(e.replaced for e in ended):
+        response.status_code = status.HTTP_200_OK
+    request.state.children = 1
+    return ProvisionEndOut(
+        upn=pupil.upn,
+        ended=[
+            EndedProvision(
+                provider_id=e.provider_id,
+                end_date=body.end_date,
+                end_reason=body.end_reason,
+                replaced=e.replaced,
+            )
+            for e in ended
+        ],
+    )
+
+
+def _acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
+    """The provider a change is made for: a provider's own, or the one an officer names."""
+    if principal.role is Role.provider:
+        assert principal.provider_id is not None
+        if named not in (None, principal.provider_id):
+            raise Forbidden("A provider may change only its own provision.")
+        return principal.provider_id
+    if named is None:
+        raise InvalidContent(
+            "An LA officer names the provider.",
+            errors=[where | {"detail": "required when an officer makes this change"}],
+        )
+    return named
 
 
 def install_conflict_recorder(app: FastAPI) -> None:

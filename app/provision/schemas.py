@@ -13,9 +13,10 @@ from pydantic import (
     PlainSerializer,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
-from app.inputs import Id, RegisterDate, Text
+from app.inputs import Id, RegisterDate, Text, field_error
 from app.pupils.upn import normalise_upn
 
 
@@ -53,6 +54,18 @@ class Reason(StrEnum):
 class ExclusionType(StrEnum):
     permanent = "permanent"
     suspension = "suspension"
+
+
+class EndReason(StrEnum):
+    returned_full_time = "returned_full_time"
+    moved_to_other_provision = "moved_to_other_provision"
+    moved_out_of_area = "moved_out_of_area"
+    ceased_compulsory_school_age = "ceased_compulsory_school_age"
+    elective_home_education = "elective_home_education"
+    removed_from_roll = "removed_from_roll"
+    whereabouts_unknown = "whereabouts_unknown"
+    died = "died"
+    other = "other"
 
 
 def _monday(day: date) -> date:
@@ -96,6 +109,14 @@ class ProvisionRecordIn(BaseModel):
     timetable_end_date: RegisterDate | None = Field(
         default=None, description="When a part-time timetable is agreed to end."
     )
+    provision_end_date: RegisterDate | None = Field(
+        default=None,
+        description="This was the last week: this provider's provision for the child ends on "
+        "this day (in or after week_commencing). Needs end_reason.",
+    )
+    end_reason: EndReason | None = Field(
+        default=None, description="Why the provision ends; needs provision_end_date."
+    )
     given_name: Name | None = None
     family_name: Name | None = None
     provider_id: Id | None = Field(
@@ -135,11 +156,34 @@ class ProvisionRecordIn(BaseModel):
             raise ValueError("needs an exclusion_type")
         return value
 
+    @field_validator("provision_end_date")
+    @classmethod
+    def _ends_in_or_after_the_week(cls, value: date | None, info: ValidationInfo) -> date | None:
+        week = info.data.get("week_commencing")
+        if value is not None and week is not None and value < week:
+            raise ValueError(f"must be in or after the week of the record ({week})")
+        return value
+
+    @model_validator(mode="after")
+    def _end_date_and_reason_together(self) -> "ProvisionRecordIn":
+        if self.end_reason is not None and self.provision_end_date is None:
+            raise field_error(type(self).__name__, "provision_end_date", "required with end_reason")
+        if self.provision_end_date is not None and self.end_reason is None:
+            raise field_error(type(self).__name__, "end_reason", "required with provision_end_date")
+        return self
+
 
 class ProvisionBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     records: list[ProvisionRecordIn] = Field(min_length=1)
+
+
+class RecordWarning(BaseModel):
+    """Stored as sent, but worth a look (e.g. a date of birth that may be mistyped)."""
+
+    pointer: str = Field(examples=["/records/0/date_of_birth"])
+    detail: str
 
 
 class ProvisionRecordOut(BaseModel):
@@ -159,9 +203,42 @@ class ProvisionRecordOut(BaseModel):
     provision_start_date: date | None
     timetable_review_date: date | None
     timetable_end_date: date | None
+    provision_end_date: date | None
+    end_reason: EndReason | None
+    warnings: list[RecordWarning]
 
 
 class BatchResult(BaseModel):
     received: int
     created: int
     replaced: int
+    ended: int = Field(description="Provision ends stated with provision_end_date.")
+    warnings: list[RecordWarning]
+
+
+class ProvisionEndIn(BaseModel):
+    """A provider's provision for a child ends (an LA officer may end any, or all)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upn: UPN
+    date_of_birth: date
+    end_date: RegisterDate = Field(description="The last day of the provision.")
+    end_reason: EndReason
+    provider_id: Id | None = Field(
+        default=None,
+        description="A provider's own from its token. An la_officer/admin names one, or leaves "
+        "it out to end every open provision of the child.",
+    )
+
+
+class EndedProvision(BaseModel):
+    provider_id: int
+    end_date: date
+    end_reason: EndReason
+    replaced: bool = Field(description="It replaced the earlier end of the same arrangement.")
+
+
+class ProvisionEndOut(BaseModel):
+    upn: str
+    ended: list[EndedProvision]

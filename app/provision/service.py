@@ -1,35 +1,30 @@
-"""Ingest: validate against the register, store idempotently, re-judge the children touched."""
+"""Ingest: validate against the register, store idempotently, keep every version, re-judge the
+children touched; and withdrawing a record sent in error."""
 
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Insert, insert, select, update
+from sqlalchemy import Insert, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal, Role
 from app.config import Settings
-from app.errors import Conflict, Forbidden, InvalidContent
+from app.errors import Conflict, Forbidden, InvalidContent, NotFound
+from app.history.service import RECORD_FIELDS, History, record_details
 from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil
-from app.provision.schemas import ProvisionRecordIn
+from app.provision.ends import Ended, end_provision
+from app.provision.schemas import ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
 from app.pupils.upn import is_temporary_upn
-from app.register.service import load_calendar, lock_calendar, refresh_judgements
+from app.register.rules import SchoolAge, compulsory_school_age
+from app.register.service import Changes, load_calendar, lock_calendar, refresh
 
-# Fields copied verbatim from a record onto the stored row.
-_RECORD_FIELDS = (
-    "week_commencing",
-    "hours",
-    "hours_attended",
-    "provision_type",
-    "exclusion_type",
-    "exclusion_start_date",
-    "provision_start_date",
-    "timetable_review_date",
-    "timetable_end_date",
-)
+Key = tuple[int, int, date]  # child, provider, week
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,8 @@ class IngestResult:
     created: int
     replaced: int
     provider_ids: list[int]
+    ended: list[Ended]
+    warnings: list[RecordWarning]
 
 
 class DateOfBirthMismatch(Conflict):
@@ -57,7 +54,10 @@ def ingest(
     settings: Settings,
     pointer_prefix: str = "",
 ) -> IngestResult:
-    """Store the records all or nothing; re-sending a (UPN, provider, week) replaces it."""
+    """Store the records all or nothing; re-sending a (UPN, provider, week) replaces it.
+
+    A record sent again unchanged is counted as replaced but makes no new version.
+    """
     provider_ids = _resolve_providers(session, records, principal, pointer_prefix)
     _reject_repeated_keys(records, provider_ids, pointer_prefix)
     pupils = _pupils_for(session, records, provider_ids, principal, pointer_prefix)
@@ -66,33 +66,132 @@ def ingest(
         (pupils[r.upn].id, provider_id, r.week_commencing)
         for r, provider_id in zip(records, provider_ids, strict=True)
     ]
-    existing = _existing_record_ids(session, keys)
-    new_rows, replaced_rows = [], []
+    existing = _stored_details(session, keys)
+    history = History(session, principal.client_id)
+    changes = Changes()
+    new_rows, changed_rows = [], []
     for record, key in zip(records, keys, strict=True):
-        row = {field: getattr(record, field) for field in _RECORD_FIELDS}
-        row |= {"pupil_id": key[0], "provider_id": key[1], "reasons": list(record.reasons)}
-        if key in existing:
-            replaced_rows.append(row | {"id": existing[key]})
-        else:
+        pupil_id, provider_id, week = key
+        row = record.model_dump(include={"week_commencing", *RECORD_FIELDS})
+        row |= {"pupil_id": pupil_id, "provider_id": provider_id}
+        details = record_details(row)
+        stored = existing.get(key)
+        if stored is None:
             new_rows.append(row)
+            changes.touch(pupil_id, week, provider_id=provider_id)
+        elif stored[1] != details:
+            changed_rows.append(row | {"id": stored[0]})
+            changes.touch(pupil_id, week)
+        else:
+            continue
+        history.keep(
+            pupil_id=pupil_id,
+            provider_id=provider_id,
+            action="replaced" if stored else "created",
+            week_commencing=week,
+            details=details,
+        )
     if new_rows:
         # render_nulls keeps rows with and without optional fields in one multi-row INSERT.
         session.execute(insert(ProvisionRecord).execution_options(render_nulls=True), new_rows)
-    if replaced_rows:
-        session.execute(update(ProvisionRecord), replaced_rows)
-
-    changed_from: dict[int, date] = {}
-    for pupil_id, _provider, week in keys:
-        changed_from[pupil_id] = min(week, changed_from.get(pupil_id, week))
-    lock_calendar(session, exclusive=False)
-    refresh_judgements(
-        session,
-        changed_from=changed_from,
-        full_time_hours=settings.full_time_hours,
-        calendar=load_calendar(session),
-    )
+    if changed_rows:
+        session.execute(update(ProvisionRecord), changed_rows)
+    session.flush()
+    ended = [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=key[0],
+            provider_id=key[1],
+            end_date=record.provision_end_date,
+            end_reason=record.end_reason,
+            pointer=_pointer(pointer_prefix, index, "provision_end_date"),
+        )
+        for index, (record, key) in enumerate(zip(records, keys, strict=True))
+        if record.provision_end_date is not None and record.end_reason is not None
+    ]
+    apply_changes(session, history, changes, settings=settings)
     return IngestResult(
-        created=len(new_rows), replaced=len(replaced_rows), provider_ids=provider_ids
+        created=len(new_rows),
+        replaced=len(records) - len(new_rows),
+        provider_ids=provider_ids,
+        ended=ended,
+        warnings=_school_age_warnings(records, pointer_prefix),
+    )
+
+
+def apply_changes(
+    session: Session, history: History, changes: Changes, *, settings: Settings
+) -> None:
+    """Finish a write: re-judge what changed against a steady calendar, then keep the versions."""
+    if changes.weeks:
+        lock_calendar(session, exclusive=False)
+        refresh(
+            session,
+            changes,
+            full_time_hours=settings.full_time_hours,
+            calendar=load_calendar(session),
+        )
+    history.close()
+
+
+def withdraw(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    provider_id: int,
+    week_commencing: date,
+    settings: Settings,
+) -> None:
+    """Withdraw a record sent in error (rule 9): as if never sent for every judgement, but kept
+    in the child's history."""
+    record = session.scalar(
+        select(ProvisionRecord).where(
+            ProvisionRecord.pupil_id == pupil.id,
+            ProvisionRecord.provider_id == provider_id,
+            ProvisionRecord.week_commencing == week_commencing,
+        )
+    )
+    if record is None:
+        raise NotFound(
+            f"No record from provider {provider_id} for UPN {pupil.upn} in the week of "
+            f"{week_commencing}."
+        )
+    history = History(session, principal.client_id)
+    history.keep(
+        pupil_id=pupil.id,
+        provider_id=provider_id,
+        action="withdrawn",
+        week_commencing=week_commencing,
+        details=record_details({name: getattr(record, name) for name in RECORD_FIELDS}),
+    )
+    session.execute(delete(ProvisionRecord).where(ProvisionRecord.id == record.id))
+    changes = Changes()
+    changes.touch(pupil.id, week_commencing, provider_id=provider_id)
+    apply_changes(session, history, changes, settings=settings)
+
+
+def _school_age_warnings(records: Sequence[ProvisionRecordIn], prefix: str) -> list[RecordWarning]:
+    """A record for a week outside compulsory school age is stored but not judged (rule 8);
+    say so, as it often means a mistyped date of birth."""
+    school_age = cache(compulsory_school_age)
+    return [
+        RecordWarning(
+            pointer=_pointer(prefix, index, "date_of_birth"),
+            detail=_outside(record.week_commencing, record.date_of_birth, age),
+        )
+        for index, record in enumerate(records)
+        if not (age := school_age(record.date_of_birth)).covers(record.week_commencing)
+    ]
+
+
+def _outside(week: date, born: date, age: SchoolAge) -> str:
+    return (
+        f"the week of {week} is outside compulsory school age for a child born {born} "
+        f"({age.starts} to {age.ends}); the record is stored but the week is not judged. "
+        "Check the date of birth."
     )
 
 
@@ -239,26 +338,31 @@ def _insert_ignoring_duplicates(session: Session) -> Insert:
     return insert_for(Pupil).on_conflict_do_nothing(index_elements=[Pupil.upn])
 
 
-def _existing_record_ids(
-    session: Session, keys: Sequence[tuple[int, int, date]]
-) -> dict[tuple[int, int, date], int]:
-    """The id of each stored record with one of these keys."""
-    pupil_ids = {k[0] for k in keys}
-    weeks = {k[2] for k in keys}
+def _stored_details(session: Session, keys: Sequence[Key]) -> dict[Key, tuple[int, Any]]:
+    """The id and version details of each stored record with one of these keys."""
+    columns = [getattr(ProvisionRecord, name) for name in RECORD_FIELDS]
     rows = session.execute(
         select(
             ProvisionRecord.pupil_id,
             ProvisionRecord.provider_id,
             ProvisionRecord.week_commencing,
             ProvisionRecord.id,
+            *columns,
         ).where(
-            ProvisionRecord.pupil_id.in_(pupil_ids),
-            ProvisionRecord.week_commencing.in_(weeks),
+            ProvisionRecord.pupil_id.in_({k[0] for k in keys}),
+            ProvisionRecord.week_commencing.in_({k[2] for k in keys}),
             ProvisionRecord.provider_id.in_({k[1] for k in keys}),
         )
     )
     wanted = set(keys)
-    return {(p, pr, w): rid for p, pr, w, rid in rows if (p, pr, w) in wanted}
+    return {
+        (row[0], row[1], row[2]): (
+            row[3],
+            record_details(dict(zip(RECORD_FIELDS, row[4:], strict=True))),
+        )
+        for row in rows
+        if (row[0], row[1], row[2]) in wanted
+    }
 
 
 def _pointer(prefix: str, index: int, field: str) -> str:

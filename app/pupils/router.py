@@ -1,25 +1,37 @@
-"""A child's status and history."""
+"""A child's status, week by week view and history."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from app.auth.dependencies import PupilReaderPrincipal
+from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
-from app.inputs import AsAt, FromDate, ToDate, today
+from app.history.schemas import History, HistoryEntry, RecordVersion
+from app.history.service import versions_of
+from app.inputs import AsAt, FromDate, Id, ToDate, today
 from app.pupils.schemas import PupilWeeks
-from app.pupils.service import readable_pupil, week_details
+from app.pupils.service import readable_pupil, status_known_at, week_details
 from app.pupils.upn import normalise_upn
 from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
-from app.register.service import latest_judgements, load_calendar
+from app.register.service import latest_register_weeks, load_calendar
 from app.register.status import statuses
 
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
 MAX_WEEKS = 260
-UpnPath = Annotated[str, Path(min_length=1, max_length=20, examples=["B801200005001"])]
+UPN_EXAMPLE = "B801200005001"
+UpnPath = Annotated[str, Path(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
+UpnQuery = Annotated[str, Query(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
+AsKnownAt = Annotated[
+    datetime | None,
+    Query(
+        description="An ISO 8601 timestamp: answer as the register knew it at that moment "
+        "(UTC if no offset is given)."
+    ),
+]
 
 
 @router.get(
@@ -33,23 +45,36 @@ def pupil_status(
     session: SessionDep,
     principal: PupilReaderPrincipal,
     as_at: AsAt = None,
+    as_known_at: AsKnownAt = None,
 ) -> PupilStatus:
-    """A child's status as at the week containing `as_at` (default today): hours across all
-    providers, whether below threshold, since when and for how many term weeks."""
-    pupil = readable_pupil(session, principal=principal, upn=_valid_upn(upn))
+    """A child's status as at the week containing `as_at` (default today): whether on the
+    register, hours across all providers, whether below threshold, since when and for how many
+    term weeks. With `as_known_at`, the status as the register knew it at that moment."""
+    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
     week = monday_of(as_at or today())
-    latest = latest_judgements(session, pupil_ids=[pupil.id], on_or_before=week).get(pupil.id)
     settings = request.app.state.settings
+    calendar = load_calendar(session)
+    request.state.children = 1
+    if as_known_at is not None:
+        return status_known_at(
+            session,
+            principal=principal,
+            pupil=pupil,
+            week_commencing=week,
+            moment=_past_moment(as_known_at),
+            full_time_hours=settings.full_time_hours,
+            calendar=calendar,
+        )
+    latest = latest_register_weeks(session, pupil_ids=[pupil.id], on_or_before=week)
     [status] = statuses(
         session,
         principal=principal,
-        children=[(pupil, latest)],
+        children=[(pupil, latest.get(pupil.id))],
         week_commencing=week,
         full_time_hours=settings.full_time_hours,
-        calendar=load_calendar(session),
+        calendar=calendar,
         with_names=True,
     )
-    request.state.children = 1
     return status
 
 
@@ -63,8 +88,9 @@ def pupil_weeks(
     last: ToDate = None,
 ) -> PupilWeeks:
     """Week by week from `from` to `to` (default the 12 weeks to today): each week's total,
-    threshold, whether below, whether unreported, and per-provider hours you may see."""
-    pupil = readable_pupil(session, principal=principal, upn=_valid_upn(upn))
+    threshold, whether on the register and below, whether unreported, and per-provider hours
+    you may see."""
+    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
     last_week = monday_of(last or today())
     first_week = monday_of(first) if first else last_week - 11 * WEEK
     if first_week > last_week:
@@ -91,10 +117,66 @@ def pupil_weeks(
     )
 
 
-def _valid_upn(upn: str) -> str:
+@router.get("/{upn}/history", operation_id="get_pupil_history")
+def pupil_history(
+    upn: UpnPath,
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+    before_id: Annotated[Id | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> History:
+    """Every submission, replacement, withdrawal and end for the child, newest first, with the
+    client that made it and when. Nothing sent to the register is ever lost."""
+    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
+    versions = versions_of(session, pupil_id=pupil.id, before_id=before_id, limit=limit)
+    request.state.children = 1
+    next_url = None
+    if len(versions) == limit:
+        next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
+    return History(
+        upn=pupil.upn,
+        items=[
+            HistoryEntry(
+                id=version.id,
+                recorded_at=_utc(revision.recorded_at),
+                client_id=revision.client_id,
+                action=version.action,
+                provider_id=version.provider_id,
+                week_commencing=version.week_commencing,
+                record=RecordVersion.model_validate(version.details)
+                if version.end_id is None
+                else None,
+                end_date=version.details.get("end_date"),
+                end_reason=version.details.get("end_reason"),
+            )
+            for version, revision in versions
+        ],
+        next=next_url,
+    )
+
+
+def valid_upn(upn: str) -> str:
+    """The UPN in a path or query, normalised, or 422 naming the parameter."""
     try:
         return normalise_upn(upn)
     except ValueError as exc:
         raise InvalidContent(
             f"Not a valid UPN: {exc}", errors=[{"parameter": "upn", "detail": str(exc)}]
         ) from exc
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back the UTC times it stores without their zone.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _past_moment(moment: datetime) -> datetime:
+    """A moment in UTC that is not in the future."""
+    moment = _utc(moment).astimezone(UTC)
+    if moment > datetime.now(UTC):
+        raise InvalidContent(
+            "as_known_at is in the future; the register cannot know what it will know.",
+            errors=[{"parameter": "as_known_at", "detail": "is in the future"}],
+        )
+    return moment

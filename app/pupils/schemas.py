@@ -13,6 +13,7 @@ class WeekDetail(BaseModel):
     term_week: bool
     school_days: int
     threshold_hours: Hours
+    on_register: bool
     reported: bool = Field(description="Some provider sent a record for this week.")
     total_hours: Hours | None = Field(description="Sum over all providers' records this week.")
     below_threshold: bool = Field(description="Judged this week, or carried if unreported.")

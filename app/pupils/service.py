@@ -1,33 +1,45 @@
-"""Finding a child the caller may read, and their week-by-week history."""
+"""Finding a child the caller may read, their week-by-week view, and their status as known at
+a moment."""
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal
 from app.errors import NotFound
-from app.models import ProvisionRecord, Pupil, PupilWeek
-from app.pupils.access import pupil_visible, sees_provider_detail
+from app.history.service import known_at
+from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek
+from app.pupils.access import pupil_visible, sees_names, sees_provider_detail
 from app.pupils.schemas import WeekDetail
 from app.register.rules import (
     WEEK,
+    RegisterWeek,
     SchoolCalendar,
     WeekJudgement,
+    compulsory_school_age,
+    judge_register,
+    provision_arrangements,
     status_as_at,
     threshold_for,
     weekly_totals,
 )
-from app.register.schemas import ProviderHours
-from app.register.service import judgement_of
+from app.register.schemas import ProviderHours, PupilStatus
+from app.register.service import register_week_of
+from app.register.status import present_status
 
 
-def readable_pupil(session: Session, *, principal: Principal, upn: str) -> Pupil:
+def readable_pupil(
+    session: Session, *, principal: Principal, upn: str, lock: bool = False
+) -> Pupil:
     """The child with this UPN if the caller may read them; otherwise 404, never 403,
-    so a provider cannot learn who else is on the register."""
-    pupil = session.scalar(select(Pupil).where(Pupil.upn == upn, pupil_visible(principal)))
+    so a provider cannot learn who else is on the register. ``lock`` holds the child's row
+    until the transaction ends, as every write to a child's records does."""
+    query = select(Pupil).where(Pupil.upn == upn, pupil_visible(principal))
+    pupil = session.scalar(query.with_for_update() if lock else query)
     if pupil is None:
         raise NotFound(f"No child with UPN {upn} that you may see.")
     return pupil
@@ -45,7 +57,7 @@ def week_details(
 ) -> list[WeekDetail]:
     """Each week from ``first`` to ``last``: hours, threshold and the judged or carried state."""
     judgements = [
-        judgement_of(row)
+        register_week_of(row)
         for row in session.scalars(
             select(PupilWeek)
             .where(PupilWeek.pupil_id == pupil.id, PupilWeek.week_commencing <= last)
@@ -67,7 +79,7 @@ def week_details(
     )
 
     details = []
-    latest: WeekJudgement | None = None
+    latest: RegisterWeek | None = None
     week = first
     while week <= last:
         while judgements and judgements[0].week_commencing <= week:
@@ -82,6 +94,7 @@ def week_details(
                 threshold_hours=threshold_for(
                     week, full_time_hours=full_time_hours, calendar=calendar
                 ),
+                on_register=status.on_register,
                 reported=bool(week_records),
                 total_hours=totals.get(week),
                 below_threshold=status.below_threshold,
@@ -97,3 +110,66 @@ def week_details(
         )
         week += WEEK
     return details
+
+
+def status_known_at(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    week_commencing: date,
+    moment: datetime,
+    full_time_hours: Decimal,
+    calendar: SchoolCalendar,
+) -> PupilStatus:
+    """The child's status as at a week as the register knew it at ``moment``: the pure core
+    over the versions recorded by then (what a safeguarding review asks)."""
+    known = known_at(session, pupil_id=pupil.id, moment=moment)
+    judged = [
+        week
+        for week in judge_register(
+            weekly_totals(known.hours()),
+            provision_arrangements(known.records, known.ends),
+            school_age=compulsory_school_age(pupil.date_of_birth),
+            full_time_hours=full_time_hours,
+            calendar=calendar,
+        )
+        if week.week_commencing <= week_commencing
+    ]
+    latest = judged[-1] if judged else None
+    status = status_as_at(
+        week_commencing, latest, full_time_hours=full_time_hours, calendar=calendar
+    )
+    providers, reported_in_run = [], 0
+    if isinstance(latest, WeekJudgement):
+        providers = [
+            ProviderHours(
+                provider_id=provider_id,
+                hours=Decimal(details["hours"]),
+                provision_type=details["provision_type"],
+            )
+            for (provider_id, week), details in sorted(known.records.items())
+            if week == latest.week_commencing and sees_provider_detail(principal, provider_id)
+        ]
+        reported_in_run = sum(
+            isinstance(week, WeekJudgement) and week.week_commencing >= status.below_since
+            for week in judged
+            if status.below_since is not None
+        )
+    else:
+        reported = [week for _, week in known.records if week <= week_commencing]
+        status = replace(status, last_reported_week=max(reported, default=None))
+    conflicts = session.scalar(
+        select(func.count()).where(
+            DateOfBirthConflict.pupil_id == pupil.id, DateOfBirthConflict.seen_at <= moment
+        )
+    )
+    return present_status(
+        pupil,
+        status,
+        term_week=calendar.is_term_week(week_commencing),
+        providers=providers,
+        reported_in_run=reported_in_run,
+        date_of_birth_conflicts=conflicts or 0,
+        named=sees_names(principal),
+    )

@@ -5,15 +5,24 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import ProvisionRecord, Pupil, PupilWeek
+from app.models import Provision, ProvisionRecord, Pupil, PupilWeek
 
 
 def state_as_at(week_commencing: date) -> ColumnElement[bool]:
-    """True for the one judgement per child that their state as at the week rests on."""
+    """True for the one register week per child that their state as at the week rests on."""
     return and_(
         PupilWeek.week_commencing <= week_commencing,
         or_(PupilWeek.next_week.is_(None), PupilWeek.next_week > week_commencing),
     )
+
+
+# A register week that is a judgement; an exit row marks the first week off the register.
+JUDGED = PupilWeek.exit_reason.is_(None)
+
+
+def on_register_as_at(week_commencing: date) -> ColumnElement[bool]:
+    """True for the judgement each child on the register as at the week rests on (rule 7)."""
+    return and_(state_as_at(week_commencing), JUDGED)
 
 
 # The register's order: longest run first (earliest below_since), children not below last,
@@ -36,11 +45,12 @@ def first_children_as_at(
 ) -> list[tuple[Pupil, PupilWeek]]:
     """The first ``limit`` children in register order as at the week.
 
-    A child's state rests either on their latest judgement (next_week IS NULL) or on one whose
-    next judgement comes after the week. Each half is read in index order and the two merged,
-    so a page costs an index range scan, not a sort of every child.
+    A child's state rests either on their latest register week (next_week IS NULL) or on one
+    whose next register week comes after the week; only judgements are on the register. Each
+    half is read in index order and the two merged, so a page costs an index range scan, not a
+    sort of every child.
     """
-    on_or_before = PupilWeek.week_commencing <= week_commencing
+    on_or_before = and_(PupilWeek.week_commencing <= week_commencing, JUDGED)
     halves = (
         query.where(on_or_before, PupilWeek.next_week.is_(None)),
         query.where(on_or_before, PupilWeek.next_week > week_commencing),
@@ -90,3 +100,11 @@ def provided_in_status_week(
     if provider_id is not None:
         conditions.append(ProvisionRecord.provider_id == provider_id)
     return exists().where(*conditions)
+
+
+def open_in(week_commencing: date) -> ColumnElement[bool]:
+    """The arrangement (``Provision``) is open in the week (rule 6; an end counts its week)."""
+    return and_(
+        Provision.start_week <= week_commencing,
+        or_(Provision.end_date.is_(None), Provision.end_date >= week_commencing),
+    )

@@ -23,7 +23,7 @@ from app.register.queries import (
 )
 from app.register.rules import monday_of, threshold_for
 from app.register.schemas import PupilStatus
-from app.register.service import judgement_of, load_calendar
+from app.register.service import load_calendar, register_week_of
 from app.register.status import statuses
 
 router = APIRouter(tags=["register"])
@@ -77,7 +77,7 @@ def register(
     items = statuses(
         session,
         principal=principal,
-        children=[(pupil, judgement_of(row)) for pupil, row in page],
+        children=[(pupil, register_week_of(row)) for pupil, row in page],
         week_commencing=week,
         full_time_hours=settings.full_time_hours,
         calendar=calendar,

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import Hours, ProvisionType
+from app.provision.schemas import EndReason, Hours, ProvisionType
 
 
 class ProviderHours(BaseModel):
@@ -36,6 +36,18 @@ class PupilStatus(BaseModel):
     date_of_birth: date
     week_commencing: date
     term_week: bool
+    on_register: bool = Field(
+        description="At least one provision is open this week and the child is of compulsory "
+        "school age (rules 7 and 8)."
+    )
+    left_register_on: date | None = Field(
+        description="When the child left the register: the end date of the last provision to "
+        "end, or the end of compulsory school age. Null while on the register."
+    )
+    exit_reason: EndReason | None = Field(description="Why the child left; null while on it.")
+    compulsory_school_age_ends: date = Field(
+        description="The last Friday of June of the school year in which the child turns 16."
+    )
     total_hours: Hours | None = Field(
         description="Hours across all providers in the last reported week on or before this one."
     )
@@ -45,7 +57,9 @@ class PupilStatus(BaseModel):
     below_threshold: bool
     weeks_below: int
     below_since: date | None
-    last_reported_week: date | None
+    last_reported_week: date | None = Field(
+        description="The last week any provider reported, on or before this one."
+    )
     providers: list[ProviderHours] = Field(
         description="Who provides what in the last reported week; a provider sees its own rows."
     )

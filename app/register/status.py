@@ -1,7 +1,8 @@
-"""Read side: turn stored judgements into each child's status as at a week."""
+"""Read side: turn stored register weeks into each child's status as at a week."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Session
 from app.auth.schemas import Principal
 from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek
 from app.pupils.access import sees_names, sees_provider_detail
-from app.register.rules import SchoolCalendar, WeekJudgement, status_as_at
+from app.register.rules import (
+    RegisterWeek,
+    SchoolCalendar,
+    Status,
+    WeekJudgement,
+    compulsory_school_age,
+    status_as_at,
+)
 from app.register.schemas import DataQuality, NamedPupilStatus, ProviderHours, PupilStatus
 
 
@@ -19,58 +27,92 @@ def statuses(
     session: Session,
     *,
     principal: Principal,
-    children: Sequence[tuple[Pupil, WeekJudgement | None]],
+    children: Sequence[tuple[Pupil, RegisterWeek | None]],
     week_commencing: date,
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
     with_names: bool = False,
 ) -> list[PupilStatus]:
     """Status of each child as at ``week_commencing``, with provider detail the caller may see."""
-    pupil_ids = [pupil.id for pupil, _ in children]
-    judged = {pupil.id: latest for pupil, latest in children if latest is not None}
+    judged = {pupil.id: latest for pupil, latest in children if isinstance(latest, WeekJudgement)}
     providers = _provider_hours(session, judged, principal)
     reported_in_run = _reported_weeks_in_run(session, judged, week_commencing)
-    conflicts = dict(
+    last_reported = _last_reported_weeks(
+        session, [pupil.id for pupil, _ in children if pupil.id not in judged], week_commencing
+    )
+    conflicts = date_of_birth_conflicts(session, [pupil.id for pupil, _ in children])
+    named = with_names and sees_names(principal)
+    result = []
+    for pupil, latest in children:
+        status = status_as_at(
+            week_commencing, latest, full_time_hours=full_time_hours, calendar=calendar
+        )
+        if not status.on_register:
+            status = replace(status, last_reported_week=last_reported.get(pupil.id))
+        result.append(
+            present_status(
+                pupil,
+                status,
+                term_week=calendar.is_term_week(week_commencing),
+                providers=providers.get(pupil.id, []),
+                reported_in_run=reported_in_run.get(pupil.id, 0),
+                date_of_birth_conflicts=conflicts.get(pupil.id, 0),
+                named=named,
+            )
+        )
+    return result
+
+
+def present_status(
+    pupil: Pupil,
+    status: Status,
+    *,
+    term_week: bool,
+    providers: list[ProviderHours],
+    reported_in_run: int,
+    date_of_birth_conflicts: int,
+    named: bool,
+) -> PupilStatus:
+    """A child's status as the API shows it; names only where ``named``."""
+    fields = {
+        "upn": pupil.upn,
+        "date_of_birth": pupil.date_of_birth,
+        "week_commencing": status.week_commencing,
+        "term_week": term_week,
+        "on_register": status.on_register,
+        "left_register_on": status.left_register_on,
+        "exit_reason": status.exit_reason,
+        "compulsory_school_age_ends": compulsory_school_age(pupil.date_of_birth).ends,
+        "total_hours": status.total_hours,
+        "threshold_hours": status.threshold_hours,
+        "below_threshold": status.below_threshold,
+        "weeks_below": status.weeks_below,
+        "below_since": status.below_since,
+        "last_reported_week": status.last_reported_week,
+        "providers": providers,
+        "data_quality": DataQuality(
+            unreported_weeks=status.unreported_weeks,
+            unreported_weeks_in_run=status.weeks_below - reported_in_run,
+            temporary_upn=pupil.temporary_upn,
+            date_of_birth_conflicts=date_of_birth_conflicts,
+        ),
+    }
+    if named:
+        return NamedPupilStatus(
+            **fields, given_name=pupil.given_name, family_name=pupil.family_name
+        )
+    return PupilStatus(**fields)
+
+
+def date_of_birth_conflicts(session: Session, pupil_ids: Collection[int]) -> dict[int, int]:
+    """How many records each child's UPN was rejected in for another date of birth."""
+    return dict(
         session.execute(
             select(DateOfBirthConflict.pupil_id, func.count())
             .where(DateOfBirthConflict.pupil_id.in_(pupil_ids))
             .group_by(DateOfBirthConflict.pupil_id)
         ).all()
     )
-    named = with_names and sees_names(principal)
-    result: list[PupilStatus] = []
-    for pupil, latest in children:
-        status = status_as_at(
-            week_commencing, latest, full_time_hours=full_time_hours, calendar=calendar
-        )
-        fields = {
-            "upn": pupil.upn,
-            "date_of_birth": pupil.date_of_birth,
-            "week_commencing": week_commencing,
-            "term_week": calendar.is_term_week(week_commencing),
-            "total_hours": status.total_hours,
-            "threshold_hours": status.threshold_hours,
-            "below_threshold": status.below_threshold,
-            "weeks_below": status.weeks_below,
-            "below_since": status.below_since,
-            "last_reported_week": status.last_reported_week,
-            "providers": providers.get(pupil.id, []),
-            "data_quality": DataQuality(
-                unreported_weeks=status.unreported_weeks,
-                unreported_weeks_in_run=status.weeks_below - reported_in_run.get(pupil.id, 0),
-                temporary_upn=pupil.temporary_upn,
-                date_of_birth_conflicts=conflicts.get(pupil.id, 0),
-            ),
-        }
-        if named:
-            result.append(
-                NamedPupilStatus(
-                    **fields, given_name=pupil.given_name, family_name=pupil.family_name
-                )
-            )
-        else:
-            result.append(PupilStatus(**fields))
-    return result
 
 
 def _provider_hours(
@@ -123,3 +165,21 @@ def _reported_weeks_in_run(
     ):
         counts[pupil_id] += week >= runs[pupil_id]
     return counts
+
+
+def _last_reported_weeks(
+    session: Session, pupil_ids: Collection[int], week_commencing: date
+) -> dict[int, date]:
+    """The last week any provider reported for each child off the register, up to the week."""
+    if not pupil_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(ProvisionRecord.pupil_id, func.max(ProvisionRecord.week_commencing))
+            .where(
+                ProvisionRecord.pupil_id.in_(pupil_ids),
+                ProvisionRecord.week_commencing <= week_commencing,
+            )
+            .group_by(ProvisionRecord.pupil_id)
+        ).all()
+    )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Provider, ProvisionRecord, Pupil, PupilWeek
 from app.provision.schemas import Reason
-from app.register.queries import in_status_week, state_as_at
+from app.register.queries import in_status_week, on_register_as_at
 from app.register.rules import SchoolCalendar
 
 DURATION_BANDS = (("1-2", 1, 2), ("3-6", 3, 6), ("7-12", 7, 12), ("13+", 13, None))
@@ -63,7 +63,7 @@ def headline(session: Session, *, week: date, calendar: SchoolCalendar) -> tuple
             func.count(),
             func.sum(case((PupilWeek.below_threshold, 1), else_=0)),
             unreported,
-        ).where(state_as_at(week))
+        ).where(on_register_as_at(week))
     ).one()
     return on_register, below or 0, missing or 0
 
@@ -78,7 +78,7 @@ def figures(
     )
     if not result.on_register:
         return result
-    below_now = and_(state_as_at(week), PupilWeek.below_threshold)
+    below_now = and_(on_register_as_at(week), PupilWeek.below_threshold)
     result.mean_hours_below = session.scalar(
         select(func.avg(PupilWeek.total_hours)).where(below_now)
     )
@@ -115,7 +115,7 @@ def run_lengths(session: Session, *, week: date, calendar: SchoolCalendar) -> Co
     runs = Counter[int]()
     for below_since, children in session.execute(
         select(PupilWeek.below_since, func.count())
-        .where(state_as_at(week), PupilWeek.below_threshold)
+        .where(on_register_as_at(week), PupilWeek.below_threshold)
         .group_by(PupilWeek.below_since)
     ):
         runs[calendar.term_weeks(below_since or week, week)] += children
@@ -132,7 +132,10 @@ def _longer_than(runs: Counter[int], weeks: int) -> int:
 
 
 def _median(
-    session: Session, column: SQLColumnExpression[Decimal], where: ColumnElement[bool], count: int
+    session: Session,
+    column: SQLColumnExpression[Decimal | None],
+    where: ColumnElement[bool],
+    count: int,
 ) -> Decimal | None:
     """The median by ordered offset, which SQLite and PostgreSQL both run."""
     if count == 0:
@@ -156,7 +159,7 @@ def _breakdown(
         .select_from(PupilWeek)
         .join(ProvisionRecord, in_status_week())
         .join(Provider, Provider.id == ProvisionRecord.provider_id)
-        .where(state_as_at(week))
+        .where(on_register_as_at(week))
         .group_by(*keys)
         .order_by(*keys)
     )
@@ -178,7 +181,7 @@ def _reasons(session: Session, week: date) -> dict[str, tuple[int, int]]:
         select(*columns)
         .select_from(PupilWeek)
         .join(ProvisionRecord, in_status_week())
-        .where(state_as_at(week))
+        .where(on_register_as_at(week))
     ).one()
     return {
         reason.value: (row[2 * i], row[2 * i + 1]) for i, reason in enumerate(Reason) if row[2 * i]
@@ -196,7 +199,7 @@ def _year_groups(session: Session, week: date) -> dict[str, tuple[int, int]]:
     for born, children, below in session.execute(
         select(cohort, func.count(), func.sum(case((PupilWeek.below_threshold, 1), else_=0)))
         .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
-        .where(state_as_at(week))
+        .where(on_register_as_at(week))
         .group_by(cohort)
     ):
         label = year_group_label(academic_year - born - 4)

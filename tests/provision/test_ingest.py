@@ -93,7 +93,13 @@ def test_a_batch_reports_what_it_received_created_and_replaced(
 ) -> None:
     response = submit_batch(client, school_auth, three_children())
     assert response.status_code == 200, response.text
-    assert response.json() == {"received": 3, "created": 3, "replaced": 0}
+    assert response.json() == {
+        "received": 3,
+        "created": 3,
+        "replaced": 0,
+        "ended": 0,
+        "warnings": [],
+    }
     for n in (1, 2, 3):
         assert status_of(client, officer, make_upn(n))["total_hours"] == 10 + n
 
@@ -106,7 +112,13 @@ def test_resending_the_identical_batch_replaces_and_changes_no_totals(
 
     response = submit_batch(client, school_auth, three_children())
     assert response.status_code == 200, response.text
-    assert response.json() == {"received": 3, "created": 0, "replaced": 3}
+    assert response.json() == {
+        "received": 3,
+        "created": 0,
+        "replaced": 3,
+        "ended": 0,
+        "warnings": [],
+    }
 
     after = [status_of(client, officer, make_upn(n)) for n in (1, 2, 3)]
     assert after == before
@@ -120,7 +132,13 @@ def test_a_batch_can_mix_new_and_replaced_records(
 
     response = submit_batch(client, school_auth, three_children(hours=20))
     assert response.status_code == 200, response.text
-    assert response.json() == {"received": 3, "created": 1, "replaced": 2}
+    assert response.json() == {
+        "received": 3,
+        "created": 1,
+        "replaced": 2,
+        "ended": 0,
+        "warnings": [],
+    }
     assert status_of(client, officer, make_upn(1))["total_hours"] == 21
 
 
@@ -130,7 +148,13 @@ def test_the_same_child_in_different_weeks_of_one_batch_is_fine(
     records = [record(CHILD, week_commencing=week(n)) for n in (0, 1)]
     response = submit_batch(client, school_auth, records)
     assert response.status_code == 200, response.text
-    assert response.json() == {"received": 2, "created": 2, "replaced": 0}
+    assert response.json() == {
+        "received": 2,
+        "created": 2,
+        "replaced": 0,
+        "ended": 0,
+        "warnings": [],
+    }
 
 
 def test_the_same_key_twice_in_one_batch_is_refused_at_the_second(

@@ -1,0 +1,148 @@
+"""Keeping every version of what providers send, and reading what was known when."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.models import ProvisionVersion, Revision
+from app.register.rules import ProvisionEnd
+from app.register.service import bump_register_version
+
+# A record's fields as a version keeps them (its key, UPN, provider and week, is kept apart).
+RECORD_FIELDS = (
+    "hours",
+    "hours_attended",
+    "provision_type",
+    "reasons",
+    "exclusion_type",
+    "exclusion_start_date",
+    "provision_start_date",
+    "timetable_review_date",
+    "timetable_end_date",
+)
+
+
+def record_details(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's fields as JSON keeps them exactly: hours as text, dates as ISO dates."""
+    return {name: _plain(record[name]) for name in RECORD_FIELDS}
+
+
+def end_details(end_date: date, end_reason: str) -> dict[str, Any]:
+    """An end's fields as a version keeps them."""
+    return {"end_date": end_date.isoformat(), "end_reason": end_reason}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return value
+
+
+@dataclass
+class History:
+    """The versions one write keeps, recorded under one revision when the write closes."""
+
+    session: Session
+    client_id: str
+    versions: list[dict[str, Any]] = field(default_factory=list)
+
+    def keep(
+        self,
+        *,
+        pupil_id: int,
+        provider_id: int,
+        action: str,
+        details: dict[str, Any],
+        week_commencing: date | None = None,
+        end_id: int | None = None,
+    ) -> None:
+        """Add a version: a record (by week) or an end (by id), as this write leaves it."""
+        self.versions.append(
+            {
+                "pupil_id": pupil_id,
+                "provider_id": provider_id,
+                "action": action,
+                "week_commencing": week_commencing,
+                "end_id": end_id,
+                "details": details,
+            }
+        )
+
+    def close(self) -> Revision | None:
+        """Record the versions under a new revision numbered in commit order; call it last in
+        the write, after the derived state is refreshed (it takes the register version lock)."""
+        if not self.versions:
+            return None
+        revision = Revision(recorded_at=datetime.now(UTC), client_id=self.client_id)
+        self.session.add(revision)
+        self.session.flush()
+        self.session.execute(
+            insert(ProvisionVersion),
+            [version | {"revision_id": revision.id} for version in self.versions],
+        )
+        revision.number = bump_register_version(self.session)
+        self.session.flush()
+        return revision
+
+
+def versions_of(
+    session: Session, *, pupil_id: int, before_id: int | None, limit: int
+) -> list[tuple[ProvisionVersion, Revision]]:
+    """A child's versions, newest first, with the revision (who and when) of each."""
+    query = (
+        select(ProvisionVersion, Revision)
+        .join(Revision, Revision.id == ProvisionVersion.revision_id)
+        .where(ProvisionVersion.pupil_id == pupil_id)
+        .order_by(ProvisionVersion.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(ProvisionVersion.id < before_id)
+    return [(version, revision) for version, revision in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class Known:
+    """A child's records and ends as the register held them at one moment."""
+
+    records: dict[tuple[int, date], dict[str, Any]]
+    ends: list[ProvisionEnd]
+
+    def hours(self) -> list[tuple[date, Decimal]]:
+        """Each record's week and hours, for the pure core to add up."""
+        return [(week, Decimal(details["hours"])) for (_, week), details in self.records.items()]
+
+
+def known_at(session: Session, *, pupil_id: int, moment: datetime) -> Known:
+    """Replay a child's versions recorded up to ``moment``: the latest version of each record
+    (gone if withdrawn) and of each end."""
+    records: dict[tuple[int, date], dict[str, Any]] = {}
+    ends: dict[int, ProvisionEnd] = {}
+    for version in session.scalars(
+        select(ProvisionVersion)
+        .join(Revision, Revision.id == ProvisionVersion.revision_id)
+        .where(ProvisionVersion.pupil_id == pupil_id, Revision.recorded_at <= moment)
+        .order_by(ProvisionVersion.id)
+    ):
+        if version.end_id is not None:
+            ends[version.end_id] = ProvisionEnd(
+                version.provider_id,
+                date.fromisoformat(version.details["end_date"]),
+                version.details["end_reason"],
+            )
+        elif version.week_commencing is not None:
+            key = (version.provider_id, version.week_commencing)
+            if version.action == "withdrawn":
+                records.pop(key, None)
+            else:
+                records[key] = version.details
+    return Known(records, [ends[end_id] for end_id in sorted(ends)])
