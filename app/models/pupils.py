@@ -49,6 +49,13 @@ class PupilWeek(Base):
             postgresql_where=text("next_week IS NULL AND exit_reason IS NULL"),
             sqlite_where=text("next_week IS NULL AND exit_reason IS NULL"),
         ),
+        # Who left the register, and when (the summary's outcomes).
+        Index(
+            "ix_pupil_weeks_exits",
+            "left_register_on",
+            postgresql_where=text("exit_reason IS NOT NULL"),
+            sqlite_where=text("exit_reason IS NOT NULL"),
+        ),
     )
 
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)

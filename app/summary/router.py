@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from statistics import mean, median
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,8 +20,22 @@ from app.inputs import AsAt, FromDate, ToDate, today
 from app.register.rules import WEEK, monday_of, threshold_for
 from app.register.service import load_calendar, register_version
 from app.summary.disclosure import Cell, suppress, suppress_value
-from app.summary.schemas import Breakdown, DurationBand, Summary, Trend, TrendPoint
-from app.summary.service import DURATION_BANDS, Figures, figures, headline, long_runs
+from app.summary.schemas import (
+    Breakdown,
+    DurationBand,
+    ExitCount,
+    Summary,
+    Trend,
+    TrendPoint,
+)
+from app.summary.service import (
+    DURATION_BANDS,
+    RETURNED_FULL_TIME,
+    Figures,
+    figures,
+    headline,
+    long_runs,
+)
 
 router = APIRouter(prefix="/summary", tags=["summary"])
 
@@ -55,7 +70,9 @@ def summary(
 ) -> Summary | Response:
     """Children on the register and below threshold; mean and median hours of those below;
     run lengths in bands and beyond the LA's limit; breakdowns by provision type, reason,
-    provider and year group. `Accept: text/csv` gives the same figures as rows."""
+    provider and year group; and outcomes: children who left the register this academic year
+    by exit reason, and how many term weeks those who returned to full time were on it.
+    `Accept: text/csv` gives the same figures as rows."""
     settings = request.app.state.settings
     week = monday_of(as_at or today())
     suppressing = _suppressing(principal, suppress_small)
@@ -194,6 +211,14 @@ def _present(
     def average(value: Decimal | None) -> float | None:
         return None if value is None or small else round(float(value), 2)
 
+    outcomes = raw.outcomes
+    left = group(outcomes.by_exit_reason, additive=True)
+    returned = outcomes.weeks_to_full_time
+    few_returned = suppressing and len(returned) < below
+
+    def weeks_to_full_time(value: float | None) -> float | None:
+        return None if value is None or few_returned else round(value, 2)
+
     return {
         "week_commencing": raw.week_commencing,
         "suppressed": suppressing,
@@ -216,6 +241,16 @@ def _present(
         "by_reason": breakdown(raw.by_reason, additive=False),
         "by_provider": breakdown(raw.by_provider, additive=False),
         "by_year_group": breakdown(raw.by_year_group, additive=True),
+        "academic_year_starts": outcomes.academic_year_starts,
+        "children_left_register": _count(
+            sum(outcomes.by_exit_reason.values()), suppressing=suppressing, below=below
+        ),
+        "left_register_by_reason": [
+            ExitCount(exit_reason=reason, children=children) for reason, children in left.items()
+        ],
+        "children_returned_full_time": left.get(RETURNED_FULL_TIME, 0),
+        "mean_weeks_to_full_time": weeks_to_full_time(mean(returned) if returned else None),
+        "median_weeks_to_full_time": weeks_to_full_time(median(returned) if returned else None),
     }
 
 
@@ -226,11 +261,11 @@ def _csv(body: Summary, *, filename: str) -> Response:
     writer.writerow(["measure", "group", "value"])
     for name, value in body.model_dump(mode="json").items():
         if isinstance(value, list):
+            # A list's rows are (group, counts...): one CSV row per count.
             for row in value:
-                group, *cells = row.values()
-                names = [k for k in row if k not in ("key", "weeks")]
-                for column, cell in zip(names, cells, strict=True):
-                    writer.writerow([f"{column}_{name}", group, cell])
+                group, *columns = row
+                for column in columns:
+                    writer.writerow([f"{column}_{name}", row[group], row[column]])
         else:
             writer.writerow([name, "", "" if value is None else value])
     return Response(

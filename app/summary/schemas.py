@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import Hours
+from app.provision.schemas import EndReason, Hours
 from app.summary.disclosure import Cell
 
 
@@ -12,6 +12,11 @@ class Breakdown(BaseModel):
     key: str
     children: Cell
     below_threshold: Cell
+
+
+class ExitCount(BaseModel):
+    exit_reason: EndReason
+    children: Cell
 
 
 class DurationBand(BaseModel):
@@ -42,6 +47,17 @@ class Summary(BaseModel):
     by_reason: list[Breakdown]
     by_provider: list[Breakdown]
     by_year_group: list[Breakdown]
+    academic_year_starts: date
+    children_left_register: Cell = Field(
+        description="Children who left the register this academic year, up to this week "
+        "(each once, by their latest exit)."
+    )
+    left_register_by_reason: list[ExitCount]
+    children_returned_full_time: Cell
+    mean_weeks_to_full_time: float | None = Field(
+        description="Term weeks on the register before returning to full-time education."
+    )
+    median_weeks_to_full_time: float | None
 
 
 class TrendPoint(BaseModel):

@@ -27,7 +27,18 @@ from app.provision.schemas import Reason
 from app.register.queries import in_status_week, on_register_as_at
 from app.register.rules import SchoolCalendar
 
+RETURNED_FULL_TIME = "returned_full_time"
 DURATION_BANDS = (("1-2", 1, 2), ("3-6", 3, 6), ("7-12", 7, 12), ("13+", 13, None))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Who left the register this academic year and why; how long those who returned to full
+    time were on it (the reintegration measure LAs report)."""
+
+    academic_year_starts: date
+    by_exit_reason: dict[str, int]
+    weeks_to_full_time: list[int]
 
 
 @dataclass
@@ -35,6 +46,7 @@ class Figures:
     """Raw (unsuppressed) aggregates for one week."""
 
     week_commencing: date
+    outcomes: Outcomes
     on_register: int = 0
     below: int = 0
     unreported: int = 0
@@ -72,7 +84,7 @@ def figures(
     session: Session, *, week: date, calendar: SchoolCalendar, long_run_weeks: int
 ) -> Figures:
     """Every aggregate the dashboard shows for the week."""
-    result = Figures(week)
+    result = Figures(week, outcomes(session, week=week, calendar=calendar))
     result.on_register, result.below, result.unreported = headline(
         session, week=week, calendar=calendar
     )
@@ -107,6 +119,38 @@ def figures(
     result.by_reason = _reasons(session, week)
     result.by_year_group = _year_groups(session, week)
     return result
+
+
+def outcomes(session: Session, *, week: date, calendar: SchoolCalendar) -> Outcomes:
+    """Children who left the register from 1 September to the week, each once by their latest
+    exit; term weeks on the register before each return to full time."""
+    starts = date(week.year if week.month >= 9 else week.year - 1, 9, 1)
+    latest: dict[int, tuple[date, str, date]] = {}
+    for pupil_id, exit_week, reason, since in session.execute(
+        select(
+            PupilWeek.pupil_id,
+            PupilWeek.week_commencing,
+            PupilWeek.exit_reason,
+            PupilWeek.on_register_since,
+        )
+        .where(
+            PupilWeek.exit_reason.is_not(None),
+            PupilWeek.left_register_on >= starts,
+            PupilWeek.week_commencing <= week,
+        )
+        .order_by(PupilWeek.week_commencing)
+    ):
+        latest[pupil_id] = (exit_week, str(reason), since)
+    return Outcomes(
+        academic_year_starts=starts,
+        by_exit_reason=dict(sorted(Counter(reason for _, reason, _ in latest.values()).items())),
+        weeks_to_full_time=sorted(
+            # The exit week is the first term week off the register.
+            calendar.term_weeks(since, exit_week) - 1
+            for exit_week, reason, since in latest.values()
+            if reason == RETURNED_FULL_TIME
+        ),
+    )
 
 
 def run_lengths(session: Session, *, week: date, calendar: SchoolCalendar) -> Counter[int]:

@@ -108,6 +108,15 @@ def upgrade() -> None:
         sqlite_where=latest,
     )
 
+    exits = sa.text("exit_reason IS NOT NULL")
+    op.create_index(
+        "ix_pupil_weeks_exits",
+        "pupil_weeks",
+        ["left_register_on"],
+        postgresql_where=exits,
+        sqlite_where=exits,
+    )
+
     op.create_table(
         "revisions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -209,6 +218,7 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION provision_history_refuse()")
     op.drop_table("revisions")
     op.drop_index("ix_pupil_weeks_latest", table_name="pupil_weeks")
+    op.drop_index("ix_pupil_weeks_exits", table_name="pupil_weeks")
     # Without exits, each judgement points at the next judgement again.
     op.execute("DELETE FROM pupil_weeks WHERE exit_reason IS NOT NULL")
     op.execute(
