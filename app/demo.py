@@ -23,7 +23,7 @@ from app.inputs import today as today_in_england
 from app.models import ClosureDay, Provider, Pupil, Term
 from app.provision.schemas import ProvisionRecordIn
 from app.provision.service import ingest
-from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.register.rules import WEEK, SchoolCalendar, compulsory_school_age, monday_of
 from app.register.rules import Term as TermDates
 
 DEMO_CHILDREN = 400
@@ -67,6 +67,7 @@ class _Child:
     timetable_weeks: int | None  # a part-time timetable agreed for this many weeks
     placements: tuple[_Placement, ...]
     gap_start: int | None  # three term weeks with no return from anyone
+    end_reason: str | None  # every provision ends in the last week, for this reason
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,9 @@ def _returns(
     child: _Child, index: int, monday: date, week: str, days: int, rng: random.Random
 ) -> Iterator[dict[str, Any]]:
     """One child's records for one term week (none when the week goes unreported)."""
-    unreported = rng.random() < 0.025
+    # The last week of provision that ends is always reported, by every provider.
+    last = child.end_reason is not None and index == child.end_week - 1
+    unreported = rng.random() < 0.025 and not last
     if unreported or (child.gap_start is not None and 0 <= index - child.gap_start < 3):
         return
     reviews_passed = (index - child.first_week) // 6
@@ -131,8 +134,12 @@ def _returns(
         since_start = max(0, (monday - child.provision_start).days // 7)
         review_date = (child.provision_start + WEEK * (6 * (since_start // 6 + 1))).isoformat()
         end_date = (child.provision_start + WEEK * child.timetable_weeks).isoformat()
+    ends: dict[str, str | None] = {"provision_end_date": None, "end_reason": None}
+    if last:
+        friday = monday + timedelta(days=4)
+        ends = {"provision_end_date": friday.isoformat(), "end_reason": child.end_reason}
     for n, placement in enumerate(child.placements):
-        if n > 0 and rng.random() < 0.03:
+        if n > 0 and rng.random() < 0.03 and not last:
             continue  # a second provider that missed its return this week
         full_week = min(placement.cap, placement.hours + placement.step * reviews_passed)
         hours = full_week * days / 5
@@ -156,6 +163,7 @@ def _returns(
             "timetable_end_date": end_date,
             "hours_attended": min(attended, hours) if attended is not None else None,
             "provider_index": placement.provider_index,
+            **ends,
         }
 
 
@@ -359,6 +367,17 @@ def _easter(year: int) -> date:
 # UPNs travel with the child: mostly this LA's (801), some from elsewhere in England and Wales.
 HOME_LA = 801
 OTHER_LAS = (803, 802, 330, 202, 873, 838, 839, 940, 941, 660, 672, 681)
+# Why provision that is not a part-time timetable ends before the generated weeks do.
+LEAVING_REASONS_WEIGHTS = (
+    ("returned_full_time", 40),
+    ("moved_to_other_provision", 20),
+    ("moved_out_of_area", 20),
+    ("elective_home_education", 8),
+    ("removed_from_roll", 6),
+    ("whereabouts_unknown", 4),
+    ("other", 2),
+)
+LEAVING_REASONS = tuple(reason for reason, _ in LEAVING_REASONS_WEIGHTS)
 # Year group at the start of the child's time on the register: mostly secondary age.
 YEAR_GROUP_WEIGHTS = (0, 3, 3, 4, 4, 5, 6, 9, 12, 15, 19, 20)
 
@@ -487,22 +506,35 @@ def _child(
     total = len(term_weeks)
     first = 0 if rng.random() < 0.8 else rng.randrange(total)
     pattern = rng.choices(PATTERNS, [p.weight for p in PATTERNS])[0]
+    timetable_weeks = rng.choice((6, 6, 8, 8, 12)) if rng.random() < pattern.timetable else None
+    end_reason = None
     if pattern.short:
-        length = rng.randint(1, 3)
+        length, end_reason = rng.randint(1, 3), "returned_full_time"
+    elif timetable_weeks and rng.random() < 0.8:
+        # Most part-time timetables end within a term, a few weeks after their agreed end.
+        length, end_reason = timetable_weeks + rng.randint(0, 6), "returned_full_time"
     elif rng.random() < 0.85:
         length = total
     else:
         length = rng.randint(6, max(6, total))
+        end_reason = rng.choices(LEAVING_REASONS, [w for _, w in LEAVING_REASONS_WEIGHTS])[0]
     start_day = term_weeks[first]
     year_group = rng.choices(range(len(YEAR_GROUP_WEIGHTS)), YEAR_GROUP_WEIGHTS)[0]
-    # Leaves the register (compulsory school age ends) after the summer of Year 11.
-    start_year = _academic_year(start_day)
-    leaves = date(start_year + 12 - year_group, 8, 31)
-    end = min(first + length, total, sum(1 for week in term_weeks if week < leaves))
-    end = max(end, first + 1)
     # Born between 1 September and 31 August of the cohort's year.
+    start_year = _academic_year(start_day)
     born_from = date(start_year - 5 - year_group, 9, 1)
     date_of_birth = born_from + timedelta(days=rng.randrange(365))
+    while compulsory_school_age(date_of_birth).ends < start_day:
+        date_of_birth += timedelta(days=365)  # a summer starter in Year 11: a year younger
+    # Year 11s are not reported after compulsory school age ends on the last Friday of June;
+    # the register sees them leave by itself.
+    school_age_ends = compulsory_school_age(date_of_birth).ends
+    of_school_age = sum(1 for week in term_weeks if week <= school_age_ends)
+    if first + length >= of_school_age:
+        end_reason = None
+    end = max(min(first + length, total, of_school_age), first + 1)
+    if end == total:
+        end_reason = None  # still open when the generated weeks stop
     if first == 0:
         provision_start = start_day - timedelta(days=rng.randrange(7, 280))
     else:
@@ -512,7 +544,6 @@ def _child(
         excluded_from = (provision_start - timedelta(days=rng.randrange(3, 15))).isoformat()
     elif pattern.exclusion_type == "suspension":
         excluded_from = provision_start.isoformat()
-    timetable_weeks = rng.choice((6, 6, 8, 8, 12)) if rng.random() < pattern.timetable else None
     gap_start = rng.randrange(first, end) if rng.random() < 0.1 else None
     return _Child(
         upn=_upn(rng, date_of_birth, seen),
@@ -526,6 +557,7 @@ def _child(
         timetable_weeks=timetable_weeks,
         placements=_placements(rng, pick, pattern.name, year_group),
         gap_start=gap_start,
+        end_reason=end_reason,
     )
 
 

@@ -1,18 +1,21 @@
-"""Loading history in bulk, and checking the derived judgements against the register's rules.
+"""Loading history in bulk, and checking the derived state against the register's rules.
 
 The large scale's history (millions of records) is written with PostgreSQL COPY instead of
-HTTP, which would take hours on a small machine. The derived ``pupil_weeks`` rows are then
-computed with the register's own pure core (``app.register.rules.judge_weeks``, the function
-``refresh_judgements`` calls) over each child's whole history. Judging a child's weeks in one
-pass gives the same rows as the service's week-by-week refreshes, because each refresh
-continues from the judgement before the changed week; ``check_against_service`` proves it on a
-sample by re-running the service's ``refresh_judgements`` and comparing.
+HTTP, which would take hours on a small machine. Each record gets its version in the history,
+written by the database from the records. The derived ``provisions`` (arrangements) and
+``pupil_weeks`` (judgements and exits) are then computed with the register's own pure core
+(``provision_arrangements`` and ``judge_register``, the functions ``refresh`` calls) over each
+child's whole history. Judging a child's weeks in one pass gives the same rows as the service's
+week-by-week refreshes, because each refresh continues from the register week before the
+changed week; ``check_against_service`` proves it on a sample by re-running the service's
+``refresh`` and comparing.
 """
 
 import json
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,10 +26,19 @@ from sqlalchemy.orm import Session
 
 from app.database import make_engine
 from app.demo import SyntheticLA
-from app.models import ClosureDay, PupilWeek, Term
+from app.history.service import RECORD_FIELDS
+from app.models import ClosureDay, Provision, PupilWeek, Term
 from app.pupils.upn import is_temporary_upn
-from app.register.rules import SchoolCalendar, WeekJudgement, judge_weeks, with_next_weeks
-from app.register.service import load_calendar, refresh_judgements
+from app.register.rules import (
+    ProvisionEnd,
+    SchoolCalendar,
+    compulsory_school_age,
+    judge_register,
+    provision_arrangements,
+    weekly_totals,
+    with_next_weeks,
+)
+from app.register.service import Changes, load_calendar, refresh, stored_row
 
 CENT = Decimal("0.01")
 COPY_CHUNK = 1 << 20
@@ -81,10 +93,49 @@ PROVISION_COLUMNS = (
 )
 
 
+PUPIL_WEEK_COLUMNS = (
+    "pupil_id",
+    "week_commencing",
+    "total_hours",
+    "threshold_hours",
+    "below_threshold",
+    "below_since",
+    "next_week",
+    "on_register_since",
+    "exit_reason",
+    "left_register_on",
+)
+ARRANGEMENT_COLUMNS = (
+    "pupil_id",
+    "provider_id",
+    "start_week",
+    "last_week",
+    "end_date",
+    "end_reason",
+)
+# Each record's version, written by the database from the record (hours kept as exact text).
+_DETAILS = ", ".join(
+    f"'{name}', {name}" + ("::text" if name.startswith("hours") else "") for name in RECORD_FIELDS
+)
+RECORD_VERSIONS = (
+    "INSERT INTO provision_history "  # noqa: S608 - built from constants
+    "(revision_id, pupil_id, provider_id, action, week_commencing, details) "
+    f"SELECT %(revision)s, pupil_id, provider_id, 'created', week_commencing, "
+    f"json_build_object({_DETAILS}) FROM provision_records ORDER BY id"
+)
+END_VERSIONS = """
+INSERT INTO provision_history (revision_id, pupil_id, provider_id, action, end_id, details)
+SELECT %(revision)s, pupil_id, provider_id, 'ended', id,
+       json_build_object('end_date', end_date, 'end_reason', end_reason)
+FROM provision_ends ORDER BY id
+"""
+
+
 @dataclass
 class BulkLoad:
     pupils: int
     records: int
+    ends: int
     pupil_weeks: int
     seconds: dict[str, float]
 
@@ -96,7 +147,8 @@ def bulk_history(
     provider_ids: list[int],
     full_time_hours: Decimal,
 ) -> BulkLoad:
-    """COPY the records, then derive every child's judgements with the register's pure core."""
+    """COPY the records and ends with their history, then derive every child's arrangements and
+    register weeks with the register's pure core."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
@@ -109,13 +161,27 @@ def bulk_history(
             cursor, "COPY pupils (id, upn, temporary_upn, date_of_birth) FROM STDIN", pupil_lines
         )
         cursor.execute("SELECT setval(pg_get_serial_sequence('pupils', 'id'), max(id)) FROM pupils")
+        ends: list[bytes] = []
 
         def lines() -> Iterator[bytes]:
             for record in records:
+                pupil_id = pupil_ids[record["upn"]]
+                provider_id = provider_ids[record["provider_index"]]
+                if record["provision_end_date"]:
+                    ends.append(
+                        copy_line(
+                            (
+                                pupil_id,
+                                provider_id,
+                                record["provision_end_date"],
+                                record["end_reason"],
+                            )
+                        )
+                    )
                 yield copy_line(
                     (
-                        pupil_ids[record["upn"]],
-                        provider_ids[record["provider_index"]],
+                        pupil_id,
+                        provider_id,
                         record["week_commencing"],
                         record["hours"],
                         record["hours_attended"],
@@ -132,6 +198,11 @@ def bulk_history(
         count = copy_lines(
             cursor, f"COPY provision_records ({PROVISION_COLUMNS}) FROM STDIN", lines()
         )
+        copy_lines(
+            cursor,
+            "COPY provision_ends (pupil_id, provider_id, end_date, end_reason) FROM STDIN",
+            ends,
+        )
         # The API creates a child with their first record; drop those never reported yet.
         cursor.execute(
             "DELETE FROM pupils p WHERE NOT EXISTS "
@@ -141,21 +212,54 @@ def bulk_history(
         seconds["copy_records"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        calendar = _calendar(url)
-        with psycopg.connect(url) as reader:
-            judged = copy_lines(
-                cursor,
-                "COPY pupil_weeks (pupil_id, week_commencing, total_hours, threshold_hours, "
-                "below_threshold, below_since, next_week) FROM STDIN",
-                (copy_line(row) for row in expected_pupil_weeks(reader, calendar, full_time_hours)),
-            )
+        # One revision holds the whole load, numbered as the register's next version.
+        cursor.execute(
+            "WITH bumped AS (UPDATE register_version SET version = version + 1 "
+            "RETURNING version) INSERT INTO revisions (number, recorded_at, client_id) "
+            "SELECT version, now(), 'bench-bulk-load' FROM bumped RETURNING id"
+        )
+        revision = {"revision": _one(cursor)}
+        cursor.execute(RECORD_VERSIONS, revision)
+        cursor.execute(END_VERSIONS, revision)
         connection.commit()
-        seconds["derive_pupil_weeks"] = time.perf_counter() - started
-        pupils = cursor.execute("SELECT count(*) FROM pupils").fetchone()
+        seconds["history"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        calendar = _calendar(url)
+        arrangements: list[bytes] = []
+        with psycopg.connect(url) as reader:
+            judged = 0
+            weeks: list[bytes] = []
+            for drawn, rows in expected_state(reader, calendar, full_time_hours):
+                arrangements += (copy_line(row) for row in drawn)
+                weeks += (copy_line(row) for row in rows)
+                if len(weeks) > 100_000:
+                    judged += _copy_pupil_weeks(cursor, weeks)
+                    weeks = []
+            judged += _copy_pupil_weeks(cursor, weeks)
+        copy_lines(
+            cursor, f"COPY provisions ({', '.join(ARRANGEMENT_COLUMNS)}) FROM STDIN", arrangements
+        )
+        connection.commit()
+        seconds["derive"] = time.perf_counter() - started
+        pupils = _one(cursor.execute("SELECT count(*) FROM pupils"))
     started = time.perf_counter()
     vacuum_analyze(url)
     seconds["vacuum_analyze"] = time.perf_counter() - started
-    return BulkLoad(pupils[0] if pupils else 0, count, judged, seconds)
+    return BulkLoad(pupils, count, len(ends), judged, seconds)
+
+
+def _one(cursor: psycopg.Cursor[Any]) -> Any:
+    """The one value a statement returned."""
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _copy_pupil_weeks(cursor: psycopg.Cursor[Any], lines: list[bytes]) -> int:
+    return copy_lines(
+        cursor, f"COPY pupil_weeks ({', '.join(PUPIL_WEEK_COLUMNS)}) FROM STDIN", lines
+    )
 
 
 def vacuum_analyze(url: str) -> None:
@@ -172,125 +276,153 @@ def _calendar(url: str) -> SchoolCalendar:
     return calendar
 
 
-Row = tuple[int, date, Decimal, Decimal, bool, date | None, date | None]
+Row = tuple[Any, ...]
 
 
-def expected_pupil_weeks(
+def expected_state(
     connection: psycopg.Connection[Any], calendar: SchoolCalendar, full_time_hours: Decimal
-) -> Iterator[Row]:
-    """Every child's judgements from their records, as ``refresh_judgements`` would store them."""
-    with connection.cursor(name="totals") as cursor:
+) -> Iterator[tuple[list[Row], list[Row]]]:
+    """Every child's arrangements and register weeks from their records and ends, as
+    ``refresh`` would store them, child by child in id order."""
+    born = dict(connection.execute("SELECT id, date_of_birth FROM pupils").fetchall())
+    ends: dict[int, list[ProvisionEnd]] = defaultdict(list)
+    for child, provider_id, end_date, reason in connection.execute(
+        "SELECT pupil_id, provider_id, end_date, end_reason FROM provision_ends ORDER BY id"
+    ):
+        ends[child].append(ProvisionEnd(provider_id, end_date, reason))
+    with connection.cursor(name="records") as cursor:
         cursor.itersize = 20_000
         cursor.execute(
-            "SELECT pupil_id, week_commencing, sum(hours) FROM provision_records "
-            "GROUP BY pupil_id, week_commencing ORDER BY pupil_id, week_commencing"
+            "SELECT pupil_id, provider_id, week_commencing, hours FROM provision_records "
+            "ORDER BY pupil_id"
         )
         pupil_id: int | None = None
-        totals: dict[date, Decimal] = {}
-        for row_pupil, week, total in cursor:
+        records: list[tuple[int, date, Decimal]] = []
+        for row_pupil, provider_id, week, hours in cursor:
             if row_pupil != pupil_id:
                 if pupil_id is not None:
-                    yield from _judged(pupil_id, totals, calendar, full_time_hours)
-                pupil_id, totals = row_pupil, {}
-            totals[week] = Decimal(total).quantize(CENT)
+                    yield _derived(pupil_id, records, ends, born, calendar, full_time_hours)
+                pupil_id, records = row_pupil, []
+            records.append((provider_id, week, hours))
         if pupil_id is not None:
-            yield from _judged(pupil_id, totals, calendar, full_time_hours)
+            yield _derived(pupil_id, records, ends, born, calendar, full_time_hours)
 
 
-def _judged(
-    pupil_id: int, totals: dict[date, Decimal], calendar: SchoolCalendar, full_time_hours: Decimal
-) -> Iterator[Row]:
-    judgements: list[WeekJudgement] = judge_weeks(
-        totals, full_time_hours=full_time_hours, calendar=calendar
+def _derived(
+    pupil_id: int,
+    records: list[tuple[int, date, Decimal]],
+    ends: dict[int, list[ProvisionEnd]],
+    born: dict[int, date],
+    calendar: SchoolCalendar,
+    full_time_hours: Decimal,
+) -> tuple[list[Row], list[Row]]:
+    arrangements = provision_arrangements(
+        [(provider_id, week) for provider_id, week, _ in records], ends[pupil_id]
     )
-    for judgement, following in with_next_weeks(judgements):
-        yield (
-            pupil_id,
-            judgement.week_commencing,
-            judgement.total_hours,
-            judgement.threshold_hours,
-            judgement.below_threshold,
-            judgement.below_since,
-            following,
-        )
+    judged = judge_register(
+        weekly_totals((week, hours) for _, week, hours in records),
+        arrangements,
+        school_age=compulsory_school_age(born[pupil_id]),
+        full_time_hours=full_time_hours,
+        calendar=calendar,
+    )
+    weeks = [
+        stored_row(pupil_id, week, following, full_time_hours=full_time_hours, calendar=calendar)
+        for week, following in with_next_weeks(judged)
+    ]
+    return (
+        sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),
+        [tuple(row[column] for column in PUPIL_WEEK_COLUMNS) for row in weeks],
+    )
 
 
 def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
-    """Compare every stored pupil_weeks row with the rules applied to the stored records."""
+    """Compare every stored arrangement and register week with the rules applied to the stored
+    records and ends."""
     started = time.perf_counter()
     calendar = _calendar(url)
-    mismatches = 0
-    examples: list[str] = []
-    compared = 0
-    with (
-        psycopg.connect(url) as records,
-        psycopg.connect(url) as derived,
-        derived.cursor(name="stored") as stored,
+    with psycopg.connect(url) as sources:
+        expected = list(expected_state(sources, calendar, full_time_hours))
+    results: dict[str, Any] = {}
+    for table, columns, keys, pick in (
+        ("pupil_weeks", PUPIL_WEEK_COLUMNS, 2, 1),
+        ("provisions", ARRANGEMENT_COLUMNS, 3, 0),
     ):
-        stored.itersize = 20_000
-        stored.execute(
-            "SELECT pupil_id, week_commencing, total_hours, threshold_hours, below_threshold, "
-            "below_since, next_week FROM pupil_weeks ORDER BY pupil_id, week_commencing"
-        )
-        expected = expected_pupil_weeks(records, calendar, full_time_hours)
-        want: Row | None = next(expected, None)
-        have: Any = next(stored, None)
-        while want is not None or have is not None:
-            compared += 1
-            if want is not None and have is not None and tuple(want[:2]) == tuple(have[:2]):
-                if tuple(want) != tuple(have):
-                    mismatches += 1
-                    if len(examples) < 5:
-                        examples.append(f"expected {want}, stored {tuple(have)}")
-                want, have = next(expected, None), next(stored, None)
-            elif have is None or (want is not None and tuple(want[:2]) < tuple(have[:2])):
-                mismatches += 1
-                if len(examples) < 5:
-                    examples.append(f"missing {want}")
-                want = next(expected, None)
-            else:
-                mismatches += 1
-                if len(examples) < 5:
-                    examples.append(f"unexpected {tuple(have)}")
-                have = next(stored, None)
+        with psycopg.connect(url) as derived, derived.cursor(name="stored") as stored:
+            stored.itersize = 20_000
+            stored.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - constants
+                f"ORDER BY {', '.join(columns[:keys])}"
+            )
+            results[table] = _compare(
+                (row for child in expected for row in child[pick]), stored, keys
+            )
     return {
-        "rows_compared": compared,
-        "mismatches": mismatches,
-        "examples": examples,
+        "rows_compared": sum(r["rows_compared"] for r in results.values()),
+        "mismatches": sum(r["mismatches"] for r in results.values()),
+        "by_table": results,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
 
+def _compare(expected: Iterator[Row], stored: Iterable[Any], keys: int) -> dict[str, Any]:
+    """Merge two streams sorted by their first ``keys`` columns; count rows that differ."""
+    mismatches = compared = 0
+    examples: list[str] = []
+    stored_rows = iter(stored)
+    want, have = next(expected, None), next(stored_rows, None)
+    while want is not None or have is not None:
+        compared += 1
+        if want is not None and have is not None and tuple(want[:keys]) == tuple(have[:keys]):
+            if tuple(want) != tuple(have):
+                mismatches += 1
+                examples.append(f"expected {want}, stored {tuple(have)}")
+            want, have = next(expected, None), next(stored_rows, None)
+        elif have is None or (want is not None and tuple(want[:keys]) < tuple(have[:keys])):
+            mismatches += 1
+            examples.append(f"missing {want}")
+            want = next(expected, None)
+        else:
+            mismatches += 1
+            examples.append(f"unexpected {tuple(have)}")
+            have = next(stored_rows, None)
+    return {"rows_compared": compared, "mismatches": mismatches, "examples": examples[:5]}
+
+
 def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> dict[str, Any]:
-    """Re-run the service's refresh_judgements over a sample of children's whole history, in a
-    transaction that is rolled back, and count rows that differ from the stored ones."""
+    """Re-run the service's refresh over a sample of children's whole history, in a transaction
+    that is rolled back, and count rows that differ from the stored ones."""
     engine = make_engine(sqlalchemy_url(url))
-    differing = 0
     with Session(engine) as session, session.begin():
-        pupil_ids = list(
-            session.scalars(
-                select(PupilWeek.pupil_id).distinct().order_by(PupilWeek.pupil_id).limit(sample)
-            )
-        )
+        pairs = session.execute(
+            select(Provision.pupil_id, Provision.provider_id, Provision.start_week)
+            .order_by(Provision.pupil_id)
+            .limit(sample * 2)
+        ).all()
+        changes = Changes()
+        for pupil_id, provider_id, start in pairs:
+            changes.touch(pupil_id, start, provider_id=provider_id)
+        pupil_ids = list(changes.weeks)
 
         def rows() -> set[tuple[Any, ...]]:
-            return {
-                (r.pupil_id, r.week_commencing, r.total_hours, r.threshold_hours,
-                 r.below_threshold, r.below_since, r.next_week)
-                for r in session.scalars(select(PupilWeek).where(PupilWeek.pupil_id.in_(pupil_ids)))
-            }  # fmt: skip
+            weeks = session.scalars(select(PupilWeek).where(PupilWeek.pupil_id.in_(pupil_ids)))
+            arrangements = session.scalars(
+                select(Provision).where(Provision.pupil_id.in_(pupil_ids))
+            )
+            return {tuple(getattr(r, c) for c in PUPIL_WEEK_COLUMNS) for r in weeks} | {
+                tuple(getattr(r, c) for c in ARRANGEMENT_COLUMNS) for r in arrangements
+            }
 
         before = rows()
         session.expire_all()
-        refresh_judgements(
+        refresh(
             session,
-            changed_from=dict.fromkeys(pupil_ids, date(2000, 1, 3)),
+            changes,
             full_time_hours=full_time_hours,
             calendar=load_calendar(session),
         )
         session.expire_all()
-        after = rows()
-        differing = len(before ^ after)
+        differing = len(before ^ rows())
         session.rollback()
     engine.dispose()
     return {"children": len(pupil_ids), "rows": len(before), "differing_rows": differing}

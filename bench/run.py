@@ -153,10 +153,13 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
             log("bulk-loading the history (COPY, judgements from the pure core)")
             bulk = bulk_history(url, la, history, provider_ids, Decimal(FULL_TIME_HOURS))
             result["history"] = {
-                "method": "COPY into provision_records and pupils; pupil_weeks derived with "
-                "app.register.rules.judge_weeks; then VACUUM ANALYZE",
+                "method": "COPY into pupils, provision_records and provision_ends; their "
+                "versions written from them; provisions and pupil_weeks derived with "
+                "app.register.rules.provision_arrangements and judge_register; then "
+                "VACUUM ANALYZE",
                 "pupils": bulk.pupils,
                 "records": bulk.records,
+                "ends": bulk.ends,
                 "pupil_weeks": bulk.pupil_weeks,
                 "seconds": {key: round(value, 1) for key, value in bulk.seconds.items()},
             }

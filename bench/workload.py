@@ -25,13 +25,15 @@ CREATE TABLE bench_copy_rows (
     exclusion_start_date date,
     provision_start_date date,
     timetable_review_date date,
-    timetable_end_date date
+    timetable_end_date date,
+    provision_end_date date,
+    end_reason varchar(40)
 )
 """
 BARE_COLUMNS = (
     "upn, date_of_birth, provider_id, week_commencing, hours, hours_attended, provision_type, "
     "reasons, exclusion_type, exclusion_start_date, provision_start_date, timetable_review_date, "
-    "timetable_end_date"
+    "timetable_end_date, provision_end_date, end_reason"
 )
 
 Batch = tuple[bytes, int]  # a request body and how many records it holds
@@ -157,5 +159,7 @@ def _bare_row(record: _Record, provider_ids: list[int]) -> bytes:
             body["provision_start_date"],
             body["timetable_review_date"],
             body["timetable_end_date"],
+            body["provision_end_date"],
+            body["end_reason"],
         )
     )

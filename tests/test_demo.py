@@ -1,7 +1,7 @@
 """The synthetic LA: deterministic, valid as the API sees it, and shaped like a real register."""
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -11,6 +11,7 @@ from app.demo import SyntheticLA, generate_la, load_demo
 from app.models import ClosureDay, Provider, Pupil, PupilWeek, Term
 from app.provision.schemas import ProvisionRecordIn
 from app.pupils.upn import normalise_upn
+from app.register.rules import compulsory_school_age
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +73,37 @@ def test_children_have_several_providers_and_many_are_part_time(
     assert 0.5 < below < 0.95
 
 
-def test_children_are_of_school_age(records: list[dict[str, object]]) -> None:
+def test_children_are_of_compulsory_school_age(records: list[dict[str, object]]) -> None:
     for record in records:
         born = date.fromisoformat(str(record["date_of_birth"]))
         week = date.fromisoformat(str(record["week_commencing"]))
-        age = week.year - born.year - ((week.month, week.day) < (born.month, born.day))
-        assert 5 <= age <= 16
+        assert compulsory_school_age(born).covers(week)
+
+
+def test_the_register_turns_over(la: SyntheticLA, records: list[dict[str, object]]) -> None:
+    """Most part-time timetables end within a term; some children move away or go missing;
+    Year 11s stop being reported after the last Friday of June."""
+    ends = Counter(str(record["end_reason"]) for record in records if record["end_reason"])
+    leavers = sum(ends.values())
+    assert 0.15 < leavers / la.children < 0.5
+    assert ends.most_common(1)[0][0] == "returned_full_time"
+    assert {"moved_out_of_area", "whereabouts_unknown"} <= set(ends)
+    for record in records:
+        if record["end_reason"]:
+            week = date.fromisoformat(str(record["week_commencing"]))
+            assert record["provision_end_date"] == (week + timedelta(days=4)).isoformat()
+    # A school year to the summer: Year 11s are reported until the week of 26 June at most.
+    summer = list(
+        generate_la(seed=5, children=300, first_week=date(2025, 9, 1), weeks=48).records()
+    )
+    last_week = {str(r["upn"]): str(r["week_commencing"]) for r in summer}
+    year_11s = {
+        str(r["upn"])
+        for r in summer
+        if compulsory_school_age(date.fromisoformat(str(r["date_of_birth"]))).ends.year == 2026
+    }
+    assert len(year_11s) > 10
+    assert all(last_week[upn] <= "2026-06-22" for upn in year_11s)
 
 
 def test_load_demo_fills_an_empty_register_once(app: FastAPI) -> None:
