@@ -1,10 +1,19 @@
 """The schema comes only from Alembic, and the migrations form one line."""
 
+import json
+import secrets
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, make_url, text
 
+from app.config import Settings
 from app.migrations import alembic_config
 from app.models import Base
 
@@ -21,3 +30,104 @@ def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
             == ScriptDirectory.from_config(alembic_config()).get_current_head()
         )
         assert compare_metadata(context, Base.metadata) == []
+
+
+@pytest.fixture
+def fresh_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the suite's kind: a new SQLite file, or a throwaway PostgreSQL
+    database created (and dropped) here."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = make_url(Settings(database_url=database_url).sqlalchemy_url)
+    name = f"{url.database}_migration_{secrets.token_hex(4)}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        server.dispose()
+
+
+def test_upgrading_keeps_every_record_as_a_version_and_draws_its_arrangements(
+    fresh_database_url: str,
+) -> None:
+    config = alembic_config(fresh_database_url)
+    command.upgrade(config, "0004")
+    engine = create_engine(fresh_database_url)
+    first_write, second_write = "2026-09-08 10:00:00", "2026-09-15 10:00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO providers (id, name, kind) VALUES (1, 'Oak', 'school')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO pupils (id, upn, temporary_upn, date_of_birth) "
+                "VALUES (1, 'B801200005001', false, '2013-05-01')"
+            )
+        )
+        for week, hours, written in (
+            ("2026-09-07", 10, first_write),
+            ("2026-09-14", 12.5, second_write),
+            ("2026-09-21", 12.5, second_write),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO provision_records (pupil_id, provider_id, week_commencing, "
+                    "hours, provision_type, reasons, created_at, updated_at) VALUES "
+                    "(1, 1, :week, :hours, 'pru', '[\"medical\"]', :written, :written)"
+                ),
+                {"week": week, "hours": hours, "written": written},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO pupil_weeks (pupil_id, week_commencing, total_hours, "
+                    "threshold_hours, below_threshold, below_since) "
+                    "VALUES (1, :week, :hours, 25, true, '2026-09-07')"
+                ),
+                {"week": week, "hours": hours},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        # Raw SQL: SQLite hands dates back as text.
+        assert [
+            tuple(map(str, row))
+            for row in connection.execute(
+                text(
+                    "SELECT pupil_id, provider_id, start_week, last_week, end_date FROM provisions"
+                )
+            )
+        ] == [("1", "1", "2026-09-07", "2026-09-21", "None")]
+        assert [
+            str(since)
+            for since in connection.execute(
+                text("SELECT DISTINCT on_register_since FROM pupil_weeks")
+            ).scalars()
+        ] == ["2026-09-07"]
+        revisions = connection.execute(
+            text("SELECT id, number, client_id FROM revisions ORDER BY number")
+        ).all()
+        assert [(number, client) for _, number, client in revisions] == [
+            (1, "before-history"),
+            (2, "before-history"),
+        ]
+        versions = connection.execute(
+            text(
+                "SELECT revision_id, action, week_commencing, details FROM provision_history "
+                "ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [(revision, action) for revision, action, _, _ in versions] == [
+        (revisions[0][0], "created"),
+        (revisions[1][0], "created"),
+        (revisions[1][0], "created"),
+    ]
+    details = [row[3] if isinstance(row[3], dict) else json.loads(row[3]) for row in versions]
+    assert [Decimal(d["hours"]) for d in details] == [10, Decimal("12.5"), Decimal("12.5")]
+    assert details[0]["reasons"] == ["medical"] and details[0]["provision_type"] == "pru"
+    command.downgrade(config, "0004")
+    command.upgrade(config, "head")

@@ -145,3 +145,78 @@ def test_one_alert_per_child_and_rule_however_many_providers_raise_it(
         *weekly(college, range(2), 5, **overdue),
     )
     assert len(alerts(client, officer, week(1), "part_time_timetable_overdue")) == 1
+
+
+def end_provision(
+    client: TestClient, officer: Headers, provider: dict[str, Any], n: int, reason: str
+) -> None:
+    response = client.post(
+        "/api/v1/provision-ends",
+        json={
+            "upn": CHILD,
+            "date_of_birth": "2013-05-01",
+            "end_date": week(n).isoformat(),
+            "end_reason": reason,
+            "provider_id": provider["id"],
+        },
+        headers=officer,
+    )
+    assert response.status_code in (200, 201), response.text
+
+
+def test_no_return_names_each_open_provider_that_has_not_returned(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+) -> None:
+    college = make_provider("Riverside College", "college")
+    tutor = make_provider("Home tuition service", "tuition")
+    submit(
+        client,
+        officer,
+        *weekly(school, range(4), 10),
+        *weekly(college, range(1), 5),
+        *weekly(tutor, range(1), 5),
+    )
+    [alert] = alerts(client, officer, week(3), "no_return")
+    assert sorted(alert["provider_ids"]) == sorted([college["id"], tutor["id"]])
+    assert "Riverside College" in alert["reason"] and "3 term weeks" in alert["reason"]
+    # An ended provision is not chased; once every open provider has reported, nor is the child.
+    end_provision(client, officer, college, 0, "moved_to_other_provision")
+    [alert] = alerts(client, officer, week(3), "no_return")
+    assert alert["provider_ids"] == [tutor["id"]]
+    submit(client, officer, *weekly(tutor, range(2, 4), 5))
+    assert alerts(client, officer, week(3), "no_return") == []
+
+
+def test_a_timetable_alert_stops_when_its_provision_ends(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+) -> None:
+    tutor = make_provider("Home tuition service", "tuition")
+    overdue = {"reasons": ["part_time_timetable"], "timetable_review_date": week(0).isoformat()}
+    submit(client, officer, *weekly(school, range(3), 10, **overdue), *weekly(tutor, range(4), 5))
+    assert len(alerts(client, officer, week(2), "part_time_timetable_overdue")) == 1
+    end_provision(client, officer, school, 2, "moved_to_other_provision")
+    assert alerts(client, officer, week(3), "part_time_timetable_overdue") == []
+
+
+@pytest.mark.parametrize("reason", ["whereabouts_unknown", "removed_from_roll"])
+def test_a_child_whose_whereabouts_are_unknown_alerts_until_a_destination_is_recorded(
+    client: TestClient, officer: Headers, school: dict[str, Any], reason: str
+) -> None:
+    submit(client, officer, *weekly(school, range(8), 10))
+    end_provision(client, officer, school, 7, reason)
+    # Off the register, no other rule speaks for the child; on it, they did.
+    for rule in ("below_threshold_beyond_limit", "missed_school_days"):
+        assert len(alerts(client, officer, week(7), rule)) == 1
+    for rule in ("below_threshold_beyond_limit", "no_return", "missed_school_days"):
+        assert alerts(client, officer, week(9), rule) == []
+    [alert] = alerts(client, officer, week(9), "whereabouts_unknown")
+    assert alert["upn"] == CHILD and alert["since"] == week(7).isoformat()
+    assert not alert["below_threshold"] and alert["weeks_below"] == 0
+    end_provision(client, officer, school, 7, "moved_out_of_area")
+    assert alerts(client, officer, week(9), "whereabouts_unknown") == []

@@ -1,8 +1,9 @@
 """Rules 6-9 on their own: provision ends, leaving the register, school age, withdrawals."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -40,7 +41,7 @@ class History:
 
     records: dict[tuple[int, date], Decimal]
     ends: tuple[ProvisionEnd, ...] = ()
-    calendar: SchoolCalendar = SchoolCalendar()
+    calendar: SchoolCalendar = field(default_factory=SchoolCalendar)
     school_age: SchoolAge = OF_AGE
 
     def judged(self) -> list[RegisterWeek]:
@@ -348,7 +349,7 @@ def test_on_the_register_only_while_provided_for_and_of_school_age(history: Hist
 @given(histories())
 def test_an_exit_names_a_reason_and_is_never_followed_by_another(history: History) -> None:
     rows = history.judged()
-    for earlier, later in zip(rows, rows[1:], strict=False):
+    for earlier, later in pairwise(rows):
         assert not (isinstance(earlier, RegisterExit) and isinstance(later, RegisterExit))
     for row in rows:
         if isinstance(row, RegisterExit):
