@@ -18,7 +18,7 @@ from tests.provision import (
 )
 
 CHILD = make_upn(90)
-BORN = date(2012, 3, 14)  # Year 9 in 2026/27
+BORN = date(2013, 3, 14)  # Year 9 in 2026/27
 ENDS = "/api/v1/provision-ends"
 FRIDAY = timedelta(days=4)
 
@@ -280,7 +280,7 @@ def assert_unchanged(client: TestClient, officer: Headers) -> None:
         ({"end_date": (week(0) - timedelta(days=3)).isoformat()}, 422, "/end_date"),
         # Records for later weeks would reopen it.
         ({"end_date": week(1).isoformat()}, 409, "/end_date"),
-        ({"date_of_birth": "2012-03-15"}, 409, "/date_of_birth"),
+        ({"date_of_birth": "2013-03-15"}, 409, "/date_of_birth"),
         ({"provider_id": "one"}, 422, "/provider_id"),
         ({"reason": "typo"}, 422, "/reason"),
     ],
