@@ -5,6 +5,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from app.config import Settings
+from app.database import make_engine, make_sessionmaker
+from app.register.rejudge import rejudge_if_behind
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,6 +21,12 @@ def alembic_config(database_url: str | None = None) -> Config:
     return config
 
 
-def upgrade_to_head(database_url: str) -> None:
-    """Bring the database schema to the latest migration."""
-    command.upgrade(alembic_config(database_url), "head")
+def upgrade_to_head(settings: Settings) -> None:
+    """Bring the schema to the latest migration, and the derived state to the rules of this
+    release (children are re-judged once when the rules have changed since they were)."""
+    command.upgrade(alembic_config(settings.sqlalchemy_url), "head")
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        rejudge_if_behind(make_sessionmaker(engine), settings=settings)
+    finally:
+        engine.dispose()

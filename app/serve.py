@@ -17,7 +17,7 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = get_settings()
-    upgrade_to_head(settings.sqlalchemy_url)
+    upgrade_to_head(settings)
     app = create_app(settings)
     if args.demo:
         from app.demo import load_demo

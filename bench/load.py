@@ -27,18 +27,30 @@ from sqlalchemy.orm import Session
 from app.database import make_engine
 from app.demo import SyntheticLA
 from app.history.service import RECORD_FIELDS
-from app.models import ClosureDay, Provision, PupilWeek, Term
+from app.models import ClosureDay, Provision, PupilWeek, Term, WeekTally
 from app.pupils.upn import is_temporary_upn
+from app.register.derived import (
+    ARRANGEMENT_COLUMNS,
+    PUPIL_WEEK_COLUMNS,
+    ROLL_KEEPING_KINDS,
+    Changes,
+    refresh,
+    stored_row,
+)
+from app.register.facts import RecordFacts, week_facts
+from app.register.rejudge import EDITION
 from app.register.rules import (
     ProvisionEnd,
     SchoolCalendar,
+    WeekJudgement,
     compulsory_school_age,
     judge_register,
     provision_arrangements,
     weekly_totals,
     with_next_weeks,
 )
-from app.register.service import Changes, load_calendar, refresh, stored_row
+from app.register.service import load_calendar
+from app.register.tallies import Counted, Tally, TallyKey, cohort_of, tally_changes
 
 CENT = Decimal("0.01")
 COPY_CHUNK = 1 << 20
@@ -93,26 +105,9 @@ PROVISION_COLUMNS = (
 )
 
 
-PUPIL_WEEK_COLUMNS = (
-    "pupil_id",
-    "week_commencing",
-    "total_hours",
-    "threshold_hours",
-    "below_threshold",
-    "below_since",
-    "next_week",
-    "on_register_since",
-    "exit_reason",
-    "left_register_on",
-)
-ARRANGEMENT_COLUMNS = (
-    "pupil_id",
-    "provider_id",
-    "start_week",
-    "last_week",
-    "end_date",
-    "end_reason",
-)
+PUPIL_WEEK_NAMES = tuple(name for name, _ in PUPIL_WEEK_COLUMNS)
+ARRANGEMENT_NAMES = tuple(name for name, _ in ARRANGEMENT_COLUMNS)
+TALLY_NAMES = ("measure", "key", "week_commencing", "children", "below", "below_hours")
 # Each record's version, written by the database from the record (hours kept as exact text).
 _DETAILS = ", ".join(
     f"'{name}', {name}" + ("::text" if name.startswith("hours") else "") for name in RECORD_FIELDS
@@ -227,19 +222,20 @@ def bulk_history(
         started = time.perf_counter()
         calendar = _calendar(url)
         arrangements: list[bytes] = []
+        expected = Expected({})
         with psycopg.connect(url) as reader:
             judged = 0
             weeks: list[bytes] = []
-            for drawn, rows in expected_state(reader, calendar, full_time_hours):
+            for drawn, rows in expected.children(reader, calendar, full_time_hours):
                 arrangements += (copy_line(row) for row in drawn)
                 weeks += (copy_line(row) for row in rows)
                 if len(weeks) > 100_000:
-                    judged += _copy_pupil_weeks(cursor, weeks)
+                    judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
                     weeks = []
-            judged += _copy_pupil_weeks(cursor, weeks)
-        copy_lines(
-            cursor, f"COPY provisions ({', '.join(ARRANGEMENT_COLUMNS)}) FROM STDIN", arrangements
-        )
+            judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
+        _copy(cursor, "provisions", ARRANGEMENT_NAMES, arrangements)
+        _copy(cursor, "tallies", TALLY_NAMES, [copy_line(row) for row in expected.tally_rows()])
+        cursor.execute("UPDATE register_version SET rules = %s", (EDITION,))
         connection.commit()
         seconds["derive"] = time.perf_counter() - started
         pupils = _one(cursor.execute("SELECT count(*) FROM pupils"))
@@ -256,10 +252,10 @@ def _one(cursor: psycopg.Cursor[Any]) -> Any:
     return row[0]
 
 
-def _copy_pupil_weeks(cursor: psycopg.Cursor[Any], lines: list[bytes]) -> int:
-    return copy_lines(
-        cursor, f"COPY pupil_weeks ({', '.join(PUPIL_WEEK_COLUMNS)}) FROM STDIN", lines
-    )
+def _copy(
+    cursor: psycopg.Cursor[Any], table: str, columns: Iterable[str], lines: list[bytes]
+) -> int:
+    return copy_lines(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", lines)
 
 
 def vacuum_analyze(url: str) -> None:
@@ -277,86 +273,150 @@ def _calendar(url: str) -> SchoolCalendar:
 
 
 Row = tuple[Any, ...]
+RECORD_COLUMNS = (
+    "pupil_id, week_commencing, hours, provider_id, provision_type, reasons, exclusion_type, "
+    "exclusion_start_date, provision_start_date, timetable_review_date, timetable_end_date"
+)
 
 
-def expected_state(
-    connection: psycopg.Connection[Any], calendar: SchoolCalendar, full_time_hours: Decimal
-) -> Iterator[tuple[list[Row], list[Row]]]:
-    """Every child's arrangements and register weeks from their records and ends, as
-    ``refresh`` would store them, child by child in id order."""
-    born = dict(connection.execute("SELECT id, date_of_birth FROM pupils").fetchall())
-    ends: dict[int, list[ProvisionEnd]] = defaultdict(list)
-    for child, provider_id, end_date, reason in connection.execute(
-        "SELECT pupil_id, provider_id, end_date, end_reason FROM provision_ends ORDER BY id"
-    ):
-        ends[child].append(ProvisionEnd(provider_id, end_date, reason))
-    with connection.cursor(name="records") as cursor:
-        cursor.itersize = 20_000
-        cursor.execute(
-            "SELECT pupil_id, provider_id, week_commencing, hours FROM provision_records "
-            "ORDER BY pupil_id"
+@dataclass
+class Expected:
+    """The derived state the rules give, child by child, and the counts over all of them."""
+
+    tallies: dict[TallyKey, Tally]
+
+    def children(
+        self,
+        connection: psycopg.Connection[Any],
+        calendar: SchoolCalendar,
+        full_time_hours: Decimal,
+    ) -> Iterator[tuple[list[Row], list[Row]]]:
+        """Each child's arrangement and register week rows, in child id order; the counts
+        are added up as they go."""
+        born = dict(connection.execute("SELECT id, date_of_birth FROM pupils").fetchall())
+        roll_keepers = {
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM providers WHERE kind = ANY(%s)", (list(ROLL_KEEPING_KINDS),)
+            )
+        }
+        ends: dict[int, list[ProvisionEnd]] = defaultdict(list)
+        for child, provider_id, end_date, reason in connection.execute(
+            "SELECT pupil_id, provider_id, end_date, end_reason FROM provision_ends ORDER BY id"
+        ):
+            ends[child].append(ProvisionEnd(provider_id, end_date, reason))
+        with connection.cursor(name="records") as cursor:
+            cursor.itersize = 20_000
+            cursor.execute(
+                f"SELECT {RECORD_COLUMNS} FROM provision_records ORDER BY pupil_id"  # noqa: S608
+            )
+            pupil_id: int | None = None
+            records: list[Row] = []
+            for record in cursor:
+                if record[0] != pupil_id:
+                    if pupil_id is not None:
+                        yield self._derive(
+                            pupil_id, records, ends, born, roll_keepers, calendar, full_time_hours
+                        )
+                    pupil_id, records = record[0], []
+                records.append(record)
+            if pupil_id is not None:
+                yield self._derive(
+                    pupil_id, records, ends, born, roll_keepers, calendar, full_time_hours
+                )
+
+    def _derive(
+        self,
+        pupil_id: int,
+        records: list[Row],
+        ends: dict[int, list[ProvisionEnd]],
+        born: dict[int, date],
+        roll_keepers: set[int],
+        calendar: SchoolCalendar,
+        full_time_hours: Decimal,
+    ) -> tuple[list[Row], list[Row]]:
+        arrangements = provision_arrangements(
+            [(record[3], record[1]) for record in records], ends[pupil_id]
         )
-        pupil_id: int | None = None
-        records: list[tuple[int, date, Decimal]] = []
-        for row_pupil, provider_id, week, hours in cursor:
-            if row_pupil != pupil_id:
-                if pupil_id is not None:
-                    yield _derived(pupil_id, records, ends, born, calendar, full_time_hours)
-                pupil_id, records = row_pupil, []
-            records.append((provider_id, week, hours))
-        if pupil_id is not None:
-            yield _derived(pupil_id, records, ends, born, calendar, full_time_hours)
+        judged = judge_register(
+            weekly_totals((record[1], record[2]) for record in records),
+            arrangements,
+            school_age=compulsory_school_age(born[pupil_id]),
+            full_time_hours=full_time_hours,
+            calendar=calendar,
+        )
+        by_week: dict[date, list[RecordFacts]] = defaultdict(list)
+        for record in records:
+            by_week[record[1]].append(RecordFacts(*record[3:]))
+        weeks, counted = [], []
+        for week, following in with_next_weeks(judged):
+            facts = None
+            if isinstance(week, WeekJudgement):
+                facts = week_facts(by_week[week.week_commencing], roll_keepers=roll_keepers)
+                counted.append(
+                    Counted(
+                        week.week_commencing,
+                        following,
+                        week.below_threshold,
+                        week.total_hours,
+                        week.below_since,
+                        cohort_of(born[pupil_id]),
+                        facts,
+                    )
+                )
+            row = stored_row(
+                pupil_id,
+                week,
+                following,
+                facts=facts,
+                full_time_hours=full_time_hours,
+                calendar=calendar,
+            )
+            weeks.append(tuple(row[name] for name in PUPIL_WEEK_NAMES))
+        for key, change in tally_changes([], counted).items():
+            self.tallies[key] = self.tallies.get(key, Tally(0, 0, Decimal(0))) + change
+        return (
+            sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),
+            weeks,
+        )
 
-
-def _derived(
-    pupil_id: int,
-    records: list[tuple[int, date, Decimal]],
-    ends: dict[int, list[ProvisionEnd]],
-    born: dict[int, date],
-    calendar: SchoolCalendar,
-    full_time_hours: Decimal,
-) -> tuple[list[Row], list[Row]]:
-    arrangements = provision_arrangements(
-        [(provider_id, week) for provider_id, week, _ in records], ends[pupil_id]
-    )
-    judged = judge_register(
-        weekly_totals((week, hours) for _, week, hours in records),
-        arrangements,
-        school_age=compulsory_school_age(born[pupil_id]),
-        full_time_hours=full_time_hours,
-        calendar=calendar,
-    )
-    weeks = [
-        stored_row(pupil_id, week, following, full_time_hours=full_time_hours, calendar=calendar)
-        for week, following in with_next_weeks(judged)
-    ]
-    return (
-        sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),
-        [tuple(row[column] for column in PUPIL_WEEK_COLUMNS) for row in weeks],
-    )
+    def tally_rows(self) -> list[Row]:
+        """The counts' changes as ``tallies`` rows, in key order; changes that cancel out are
+        not rows."""
+        return sorted(
+            (measure, key, week, change.children, change.below, change.below_hours)
+            for (week, measure, key), change in self.tallies.items()
+            if change
+        )
 
 
 def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
-    """Compare every stored arrangement and register week with the rules applied to the stored
-    records and ends."""
+    """Compare every stored arrangement, register week and count with the rules applied to the
+    stored records and ends."""
     started = time.perf_counter()
     calendar = _calendar(url)
+    expected = Expected({})
     with psycopg.connect(url) as sources:
-        expected = list(expected_state(sources, calendar, full_time_hours))
+        children = list(expected.children(sources, calendar, full_time_hours))
     results: dict[str, Any] = {}
-    for table, columns, keys, pick in (
-        ("pupil_weeks", PUPIL_WEEK_COLUMNS, 2, 1),
-        ("provisions", ARRANGEMENT_COLUMNS, 3, 0),
+    for table, columns, keys, rows in (
+        ("pupil_weeks", PUPIL_WEEK_NAMES, 2, (row for child in children for row in child[1])),
+        ("provisions", ARRANGEMENT_NAMES, 3, (row for child in children for row in child[0])),
+        ("tallies", TALLY_NAMES, 3, iter(expected.tally_rows())),
     ):
         with psycopg.connect(url) as derived, derived.cursor(name="stored") as stored:
             stored.itersize = 20_000
+            # Counts whose changes cancelled out may stay as zero rows; they count nothing.
+            nonzero = (
+                " WHERE children <> 0 OR below <> 0 OR below_hours <> 0"
+                if table == "tallies"
+                else ""
+            )
             stored.execute(
-                f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - constants
+                f"SELECT {', '.join(columns)} FROM {table}{nonzero} "  # noqa: S608 - constants
                 f"ORDER BY {', '.join(columns[:keys])}"
             )
-            results[table] = _compare(
-                (row for child in expected for row in child[pick]), stored, keys
-            )
+            results[table] = _compare(rows, stored, keys)
     return {
         "rows_compared": sum(r["rows_compared"] for r in results.values()),
         "mismatches": sum(r["mismatches"] for r in results.values()),
@@ -401,7 +461,7 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
         ).all()
         changes = Changes()
         for pupil_id, provider_id, start in pairs:
-            changes.touch(pupil_id, start, provider_id=provider_id)
+            changes.rearranged(pupil_id, provider_id, start)
         pupil_ids = list(changes.weeks)
 
         def rows() -> set[tuple[Any, ...]]:
@@ -409,9 +469,16 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
             arrangements = session.scalars(
                 select(Provision).where(Provision.pupil_id.in_(pupil_ids))
             )
-            return {tuple(getattr(r, c) for c in PUPIL_WEEK_COLUMNS) for r in weeks} | {
-                tuple(getattr(r, c) for c in ARRANGEMENT_COLUMNS) for r in arrangements
-            }
+            counts = session.scalars(select(WeekTally))
+            return (
+                {tuple(_hashable(getattr(r, c)) for c in PUPIL_WEEK_NAMES) for r in weeks}
+                | {tuple(getattr(r, c) for c in ARRANGEMENT_NAMES) for r in arrangements}
+                | {
+                    tuple(getattr(r, c) for c in TALLY_NAMES)
+                    for r in counts
+                    if r.children or r.below or r.below_hours
+                }
+            )
 
         before = rows()
         session.expire_all()
@@ -426,3 +493,7 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
         session.rollback()
     engine.dispose()
     return {"children": len(pupil_ids), "rows": len(before), "differing_rows": differing}
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

@@ -27,6 +27,7 @@ import httpx
 import psycopg
 from stdnum.gb import upn as stdnum_upn
 
+from app.config import Settings
 from app.demo import generate_la
 from app.migrations import upgrade_to_head
 from app.register.rules import WEEK, monday_of
@@ -36,7 +37,6 @@ from bench.load import (
     check_against_service,
     check_derived_state,
     copy_lines,
-    sqlalchemy_url,
     vacuum_analyze,
     write_calendar,
 )
@@ -133,7 +133,7 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
     log(f"database {name}")
     server = Server(url)
     try:
-        upgrade_to_head(sqlalchemy_url(url))
+        upgrade_to_head(Settings(database_url=url, full_time_hours=Decimal(FULL_TIME_HOURS)))
         # Terms and closures go straight into the calendar tables (the calendar API is new).
         write_calendar(url, la)
         server.start()

@@ -47,7 +47,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    upgrade_to_head(settings.sqlalchemy_url)
+    upgrade_to_head(settings)
     engine = make_engine(settings.sqlalchemy_url)
     yield engine
     engine.dispose()

@@ -10,13 +10,9 @@ from sqlalchemy.orm import Session
 from app.calendar.schemas import CalendarIn, ClosureIn, TermIn
 from app.errors import InvalidContent
 from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
+from app.register.derived import Changes, refresh
 from app.register.rules import WEEK, SchoolCalendar, monday_of
-from app.register.service import (
-    bump_register_version,
-    load_calendar,
-    lock_calendar,
-    refresh_register_weeks,
-)
+from app.register.service import bump_register_version, load_calendar, lock_calendar
 
 
 def current_calendar(session: Session) -> CalendarIn:
@@ -57,9 +53,9 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time_hours:
             select(PupilWeek.pupil_id).where(PupilWeek.week_commencing >= changed),
         )
     ).all()
-    refresh_register_weeks(
+    refresh(
         session,
-        changed_from=dict.fromkeys(pupil_ids, changed),
+        Changes(weeks=dict.fromkeys(pupil_ids, changed)),
         full_time_hours=full_time_hours,
         calendar=after,
     )

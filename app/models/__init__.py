@@ -7,7 +7,7 @@ from app.models.clients import ApiClient
 from app.models.history import ProvisionVersion, Revision
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
-from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion
+from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
 
 __all__ = [
     "ApiClient",
@@ -25,4 +25,5 @@ __all__ = [
     "RegisterVersion",
     "Revision",
     "Term",
+    "WeekTally",
 ]

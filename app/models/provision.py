@@ -12,7 +12,8 @@ from app.models.base import Base, Timestamped
 class ProvisionRecord(Timestamped, Base):
     __tablename__ = "provision_records"
     __table_args__ = (
-        UniqueConstraint("pupil_id", "provider_id", "week_commencing"),
+        # A child's records from a week on are one range of this index.
+        UniqueConstraint("pupil_id", "week_commencing", "provider_id"),
         Index("ix_provision_records_provider_week", "provider_id", "week_commencing"),
     )
 

@@ -3,7 +3,19 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Numeric, String, func, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    false,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped
@@ -68,12 +80,38 @@ class PupilWeek(Base):
     on_register_since: Mapped[date] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(String(40))
     left_register_on: Mapped[date | None] = mapped_column(Date)
+    short_hours: Mapped[Decimal] = mapped_column(Numeric(8, 2), server_default="0")
+    # The week's facts (app/register/facts.py): what its records say besides hours.
+    provision_types: Mapped[int] = mapped_column(server_default="0")
+    reasons: Mapped[int] = mapped_column(server_default="0")
+    provider_ids: Mapped[list[int]] = mapped_column(JSON, server_default="[]")
+    on_roll: Mapped[bool] = mapped_column(server_default=false())
+    exclusion_type: Mapped[str | None] = mapped_column(String(20))
+    excluded_from: Mapped[date | None] = mapped_column(Date)
+    provision_start_date: Mapped[date | None] = mapped_column(Date)
+    timetable_due: Mapped[date | None] = mapped_column(Date)
+
+
+class WeekTally(Base):
+    """Derived, kept current at write time: how one week changes one of the register's counts
+    (app/register/tallies.py). A count as at a week is the sum of its changes up to it."""
+
+    __tablename__ = "tallies"
+
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    week_commencing: Mapped[date] = mapped_column(Date, primary_key=True)
+    children: Mapped[int]
+    below: Mapped[int]
+    below_hours: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
 
 class RegisterVersion(Base):
-    """One row counting changes to the judgements, so cached aggregates know they are stale."""
+    """One row counting changes to the judgements, so cached aggregates know they are stale;
+    and which edition of the register's rules made the derived state."""
 
     __tablename__ = "register_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+    rules: Mapped[int] = mapped_column(server_default="0")

@@ -11,8 +11,9 @@ from app.errors import Conflict, InvalidContent, NotFound
 from app.history.service import History, end_details
 from app.models import ProvisionEnd as ProvisionEndRow
 from app.models import ProvisionRecord
+from app.register.derived import Changes
 from app.register.rules import ProvisionEnd, monday_of, provision_arrangements
-from app.register.service import Changes, arrangements_of
+from app.register.service import arrangements_of
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def end_provision(
             r for r in stated if (r.end_date, r.end_reason) == (latest.end_date, latest.end_reason)
         )
         if (row.end_date, row.end_reason) != (end_date, end_reason):
-            changes.touch(pupil_id, min(week, monday_of(row.end_date)), provider_id=provider_id)
+            changes.rearranged(pupil_id, provider_id, min(week, monday_of(row.end_date)))
             row.end_date, row.end_reason = end_date, end_reason
             history.keep(
                 pupil_id=pupil_id,
@@ -99,7 +100,7 @@ def end_provision(
     )
     session.add(row)
     session.flush()
-    changes.touch(pupil_id, week, provider_id=provider_id)
+    changes.rearranged(pupil_id, provider_id, week)
     history.keep(
         pupil_id=pupil_id, provider_id=provider_id, action="ended", end_id=row.id, details=details
     )

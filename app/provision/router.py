@@ -30,7 +30,7 @@ from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, wi
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
-from app.register.service import Changes
+from app.register.derived import Changes
 
 router = APIRouter(tags=["provision"])
 

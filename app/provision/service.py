@@ -21,8 +21,9 @@ from app.provision.ends import Ended, end_provision
 from app.provision.schemas import ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
 from app.pupils.upn import is_temporary_upn
+from app.register.derived import Changes, refresh
 from app.register.rules import SchoolAge, compulsory_school_age
-from app.register.service import Changes, load_calendar, lock_calendar, refresh
+from app.register.service import load_calendar, lock_calendar
 
 Key = tuple[int, int, date]  # child, provider, week
 
@@ -78,7 +79,7 @@ def ingest(
         stored = existing.get(key)
         if stored is None:
             new_rows.append(row)
-            changes.touch(pupil_id, week, provider_id=provider_id)
+            changes.created(pupil_id, provider_id, week)
         elif stored[1] != details:
             changed_rows.append(row | {"id": stored[0]})
             changes.touch(pupil_id, week)
@@ -169,7 +170,7 @@ def withdraw(
     )
     session.execute(delete(ProvisionRecord).where(ProvisionRecord.id == record.id))
     changes = Changes()
-    changes.touch(pupil.id, week_commencing, provider_id=provider_id)
+    changes.rearranged(pupil.id, provider_id, week_commencing)
     apply_changes(session, history, changes, settings=settings)
 
 

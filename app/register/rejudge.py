@@ -1,26 +1,24 @@
 """`python -m app.register.rejudge`: re-judge every child from their first record, e.g. after
-the LA changes REGISTER_FULL_TIME_HOURS or after an upgrade that changes the register's rules.
-Children are re-judged in chunks, one transaction each."""
+the LA changes REGISTER_FULL_TIME_HOURS. An upgrade whose rules or derived state differ does it
+by itself (``rejudge_if_behind``). Children are re-judged in chunks, one transaction each."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings, get_settings
 from app.database import make_engine, make_sessionmaker
-from app.models import ProvisionRecord
-from app.register.service import (
-    Changes,
-    bump_register_version,
-    load_calendar,
-    lock_calendar,
-    refresh,
-)
+from app.models import ProvisionRecord, RegisterVersion
+from app.register.derived import Changes, refresh
+from app.register.service import bump_register_version, load_calendar, lock_calendar
 
 CHUNK = 1000
+# The edition of the register's rules and derived state. Raise it with any change that means
+# stored judgements, arrangements or counts must be made again.
+EDITION = 1
 
 
 def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Settings) -> int:
-    """Redraw every child's arrangements and register weeks; returns how many children."""
+    """Redraw every child's arrangements, register weeks and counts; returns how many."""
     with make_session() as session:
         firsts = session.execute(
             select(
@@ -37,7 +35,7 @@ def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Setting
         changes = Changes()
         for pupil_id, provider_id, first in firsts:
             if pupil_id in chunk:
-                changes.touch(pupil_id, first, provider_id=provider_id)
+                changes.rearranged(pupil_id, provider_id, first)
         with make_session.begin() as session:
             lock_calendar(session, exclusive=False)
             refresh(
@@ -48,6 +46,20 @@ def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Setting
             )
             bump_register_version(session)
     return len(children)
+
+
+def rejudge_if_behind(make_session: "sessionmaker[Session]", *, settings: Settings) -> int:
+    """Re-judge everyone if the derived state was made by an older edition of the rules."""
+    with make_session() as session:
+        made_by = session.scalar(select(RegisterVersion.rules).where(RegisterVersion.id == 1))
+    if made_by is not None and made_by >= EDITION:
+        return 0
+    children = rejudge_everyone(make_session, settings=settings)
+    with make_session.begin() as session:
+        session.execute(
+            update(RegisterVersion).where(RegisterVersion.id == 1).values(rules=EDITION)
+        )
+    return children
 
 
 if __name__ == "__main__":

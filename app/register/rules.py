@@ -6,7 +6,7 @@ latest row into a ``Status`` as at a week.
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -66,6 +66,17 @@ class SchoolCalendar:
         """The term a day falls in, or the last one before it (None with no terms)."""
         started = [term for term in self.terms if term.start <= day]
         return max(started, key=lambda term: term.start, default=None)
+
+    def term_starts(self, day: date) -> date:
+        """The Monday of the week the term holding ``day`` began: the LA's term (or the last
+        one before it) within the span of terms entered; outside it, the usual English terms
+        from 1 September, 1 January and 1 April."""
+        term = self.term_containing(day)
+        if term is not None and day <= self.terms[-1].end:
+            return monday_of(term.start)
+        year = day.year
+        usual = (date(year - 1, 9, 1), date(year, 1, 1), date(year, 4, 1), date(year, 9, 1))
+        return monday_of(max(start for start in usual if start <= day))
 
     def nth_school_day(self, first_day: date, n: int) -> date | None:
         """The ``n``-th school day counting from ``first_day``; None if not within a year."""
@@ -226,6 +237,32 @@ def provision_arrangements(
     return arrangements
 
 
+def with_new_weeks(
+    provider_id: int,
+    arrangements: Sequence[Provision],
+    ends: Sequence[ProvisionEnd],
+    weeks: Iterable[date],
+) -> list[Provision] | None:
+    """One provider's arrangements once records for new weeks arrive, when that is plain from
+    the arrangements alone: a week inside an arrangement extends it at most, and a week after
+    the last arrangement ended opens a new one. None when only all the records and ends can
+    tell (a week before or between arrangements, or an end stated for after the new week)."""
+    drawn = sorted(arrangements, key=lambda arrangement: arrangement.start_week)
+    for week in sorted(weeks):
+        covering = next((i for i, a in enumerate(drawn) if a.open_in(week)), None)
+        if covering is not None:
+            if week > drawn[covering].last_week:
+                drawn[covering] = replace(drawn[covering], last_week=week)
+            continue
+        ended = drawn[-1].end_date if drawn else None
+        if drawn and (ended is None or week <= monday_of(ended)):
+            return None  # before or between arrangements
+        if any(monday_of(end.end_date) >= week for end in ends):
+            return None  # an end stated with no records yet may close what this week opens
+        drawn.append(Provision(provider_id, week, week))
+    return drawn
+
+
 def _in_order(event: tuple[date, ProvisionEnd | None]) -> tuple[date, bool, date]:
     # An end comes after the records of its own week, which it includes.
     week_commencing, end = event
@@ -235,7 +272,8 @@ def _in_order(event: tuple[date, ProvisionEnd | None]) -> tuple[date, bool, date
 @dataclass(frozen=True)
 class WeekJudgement:
     """A reported term week on the register: the child's total, the week's threshold, the run
-    it is in, and the week this time on the register began."""
+    it is in, the week this time on the register began, and the hours short of full time so
+    far this term (reported weeks only)."""
 
     week_commencing: date
     total_hours: Decimal
@@ -243,6 +281,7 @@ class WeekJudgement:
     below_threshold: bool
     below_since: date | None
     on_register_since: date
+    short_hours: Decimal
 
 
 @dataclass(frozen=True)
@@ -299,6 +338,11 @@ def judge_register(
             below_since = None
             if below:
                 below_since = carried.below_since if carried and carried.below_threshold else week
+            short = threshold - totals[week] if below else Decimal(0)
+            if carried and calendar.term_starts(carried.week_commencing) == calendar.term_starts(
+                week
+            ):
+                short += carried.short_hours
             state = WeekJudgement(
                 week,
                 totals[week],
@@ -306,6 +350,7 @@ def judge_register(
                 below,
                 below_since,
                 carried.on_register_since if carried else week,
+                short,
             )
             judged.append(state)
         elif carried and not on_register:

@@ -1,0 +1,108 @@
+"""The counts dashboards read, kept as changes by week.
+
+A judgement counts its child from its own week until the week of the child's next register
+week (or for good), under every measure its week's facts put it in. Keeping each count as
+changes by week (+1 where a child's state begins, -1 where it ends) makes a count as at any
+week the sum of the changes up to that week: a summary costs the same for a thousand children
+as for a million, and a write changes only the counts of the weeks it touches.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from app.register.facts import PROVISION_TYPES, REASONS, WeekFacts, codes
+from app.register.rules import WEEK
+
+# What is counted: children on the register; whose return is for the week itself (to tell the
+# unreported); by provision type, reason, provider and birth cohort; the below-threshold runs
+# by their start; and the hours of those below, for the median.
+REGISTER = "register"
+REPORTED = "reported"
+PROVISION_TYPE = "provision_type"
+REASON = "reason"
+PROVIDER = "provider"
+COHORT = "cohort"
+BELOW_SINCE = "below_since"
+HOURS_BELOW = "hours_below"
+
+TallyKey = tuple[date, str, str]  # week, measure, key
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A judgement as the counts see it: how long its state lasts, and what it counts under."""
+
+    week_commencing: date
+    next_week: date | None
+    below_threshold: bool
+    total_hours: Decimal
+    below_since: date | None
+    cohort: int
+    facts: WeekFacts
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A change (or, summed, a count): children, of them below threshold, and their hours."""
+
+    children: int
+    below: int
+    below_hours: Decimal
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(
+            self.children + other.children,
+            self.below + other.below,
+            self.below_hours + other.below_hours,
+        )
+
+    def __neg__(self) -> "Tally":
+        return Tally(-self.children, -self.below, -self.below_hours)
+
+    def __bool__(self) -> bool:
+        return bool(self.children or self.below or self.below_hours)
+
+
+NOTHING = Tally(0, 0, Decimal(0))
+
+
+def cohort_of(date_of_birth: date) -> int:
+    """The calendar year a child's school cohort (September to August births) ends in."""
+    return date_of_birth.year + (date_of_birth.month >= 9)
+
+
+def tally_changes(before: Iterable[Counted], after: Iterable[Counted]) -> dict[TallyKey, Tally]:
+    """The changes to the counts when the judgements ``before`` are replaced by ``after``."""
+    changes: dict[TallyKey, Tally] = defaultdict(lambda: NOTHING)
+    for sign, judgements in ((-1, before), (1, after)):
+        for judgement in judgements:
+            one = Tally(
+                1,
+                judgement.below_threshold,
+                judgement.total_hours if judgement.below_threshold else Decimal(0),
+            )
+            change = one if sign > 0 else -one
+            start, end = judgement.week_commencing, judgement.next_week
+            for measure, key in _measures(judgement):
+                changes[start, measure, key] += change
+                if end is not None:
+                    changes[end, measure, key] += -change
+            changes[start, REPORTED, ""] += change
+            changes[start + WEEK, REPORTED, ""] += -change
+    return {key: change for key, change in changes.items() if change}
+
+
+def _measures(judgement: Counted) -> Iterator[tuple[str, str]]:
+    facts = judgement.facts
+    yield REGISTER, ""
+    yield COHORT, str(judgement.cohort)
+    yield from ((PROVISION_TYPE, code) for code in codes(facts.provision_types, PROVISION_TYPES))
+    yield from ((REASON, code) for code in codes(facts.reasons, REASONS))
+    yield from ((PROVIDER, str(provider_id)) for provider_id in facts.provider_ids)
+    if judgement.below_threshold:
+        assert judgement.below_since is not None
+        yield BELOW_SINCE, judgement.below_since.isoformat()
+        yield HOURS_BELOW, f"{judgement.total_hours:.2f}"

@@ -1,0 +1,71 @@
+"""week facts on register weeks, tallies for dashboards, the rules edition; records keyed by
+child and week first
+
+The new columns and tallies are derived state: `upgrade_to_head` (app/migrations.py) re-judges
+every child once after this revision, because the rules edition it records is behind.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-11-25
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _facts() -> list[sa.Column[object]]:
+    return [
+        sa.Column("short_hours", sa.Numeric(8, 2), server_default="0", nullable=False),
+        sa.Column("provision_types", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("reasons", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("provider_ids", sa.JSON(), server_default="[]", nullable=False),
+        sa.Column("on_roll", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("exclusion_type", sa.String(length=20), nullable=True),
+        sa.Column("excluded_from", sa.Date(), nullable=True),
+        sa.Column("provision_start_date", sa.Date(), nullable=True),
+        sa.Column("timetable_due", sa.Date(), nullable=True),
+    ]
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("pupil_weeks") as table:
+        for column in _facts():
+            table.add_column(column)
+    op.create_table(
+        "tallies",
+        sa.Column("measure", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("week_commencing", sa.Date(), nullable=False),
+        sa.Column("children", sa.Integer(), nullable=False),
+        sa.Column("below", sa.Integer(), nullable=False),
+        sa.Column("below_hours", sa.Numeric(12, 2), nullable=False),
+        sa.PrimaryKeyConstraint("measure", "key", "week_commencing", name=op.f("pk_tallies")),
+    )
+    with op.batch_alter_table("register_version") as table:
+        table.add_column(sa.Column("rules", sa.Integer(), server_default="0", nullable=False))
+    with op.batch_alter_table("provision_records") as table:
+        table.drop_constraint("uq_provision_records_pupil_id", type_="unique")
+        table.create_unique_constraint(
+            "uq_provision_records_pupil_id", ["pupil_id", "week_commencing", "provider_id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("provision_records") as table:
+        table.drop_constraint("uq_provision_records_pupil_id", type_="unique")
+        table.create_unique_constraint(
+            "uq_provision_records_pupil_id", ["pupil_id", "provider_id", "week_commencing"]
+        )
+    with op.batch_alter_table("register_version") as table:
+        table.drop_column("rules")
+    op.drop_table("tallies")
+    with op.batch_alter_table("pupil_weeks") as table:
+        for column in reversed(_facts()):
+            table.drop_column(column.name)
