@@ -47,7 +47,7 @@ from app.register.rules import (
     judge_register,
     provision_arrangements,
     weekly_totals,
-    with_next_weeks,
+    with_next,
 )
 from app.register.service import load_calendar
 from app.register.tallies import Counted, Tally, TallyKey, cohort_of, tally_changes
@@ -349,14 +349,14 @@ class Expected:
         for record in records:
             by_week[record[1]].append(RecordFacts(*record[3:]))
         weeks, counted = [], []
-        for week, following in with_next_weeks(judged):
+        for week, following in with_next(judged):
             facts = None
             if isinstance(week, WeekJudgement):
                 facts = week_facts(by_week[week.week_commencing], roll_keepers=roll_keepers)
                 counted.append(
                     Counted(
                         week.week_commencing,
-                        following,
+                        following.week_commencing if following else None,
                         week.below_threshold,
                         week.total_hours,
                         week.below_since,

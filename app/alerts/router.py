@@ -1,7 +1,5 @@
 """Children needing action today, each with the rule and a reason a caseworker can act on."""
 
-from collections import Counter
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,8 +15,6 @@ from app.register.rules import monday_of, status_as_at
 from app.register.service import latest_register_weeks, load_calendar
 
 router = APIRouter(tags=["alerts"])
-
-RULE_ORDER = list(AlertRule)
 
 
 @router.get("/alerts", operation_id="list_alerts")
@@ -40,15 +36,15 @@ def alerts(
     day = as_at or today()
     week = monday_of(day)
     calendar = load_calendar(session)
-    findings = [
-        finding
-        for finding in find_alerts(session, as_at=day, calendar=calendar, settings=settings)
-        if rule is None or finding.rule is rule
-    ]
-    counts = Counter(finding.rule for finding in findings)
-    # Rule by rule, the longest-standing first, so `limit` keeps the most urgent.
-    findings.sort(key=lambda f: (RULE_ORDER.index(f.rule), f.since or date.min, f.pupil_id))
-    shown = findings[:limit]
+    found = find_alerts(
+        session,
+        as_at=day,
+        calendar=calendar,
+        settings=settings,
+        rules=[rule] if rule else list(AlertRule),
+        limit=limit,
+    )
+    shown = found.findings
     pupil_ids = sorted({finding.pupil_id for finding in shown})
     pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
     latest = latest_register_weeks(session, pupil_ids=pupil_ids, on_or_before=week)
@@ -76,7 +72,7 @@ def alerts(
     request.state.children = len(pupil_ids)
     return AlertList(
         week_commencing=week,
-        counts={r: counts.get(r, 0) for r in AlertRule},
+        counts={r: found.counts.get(r, 0) for r in AlertRule},
         items=items,
-        truncated=len(findings) > limit,
+        truncated=sum(found.counts.values()) > len(shown),
     )

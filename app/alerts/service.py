@@ -1,23 +1,23 @@
-"""The statutory and good-practice alert rules, each a query over the register as at a week."""
+"""The statutory and good-practice alert rules as at a day: a count for every rule, and the
+children each rule finds, longest-standing first, read from the register's derived state."""
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from itertools import chain
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import Session
 
 from app.alerts.schemas import AlertRule
 from app.config import Settings
 from app.models import Provider, Provision, ProvisionRecord, PupilWeek
-from app.register.queries import in_status_week, on_register_as_at, open_in, state_as_at
+from app.register.queries import in_status_week, open_in, register_halves, state_as_at
 from app.register.rules import WEEK, SchoolCalendar, monday_of
 
-# Kinds of provider that keep an admission register: a child with one of them is on a roll.
-ROLL_KEEPING_KINDS = ("school", "pru")
+# Exits that leave the LA not knowing where a child is being educated.
+UNKNOWN = {"whereabouts_unknown": "Whereabouts unknown", "removed_from_roll": "Removed from roll"}
 
 
 @dataclass(frozen=True)
@@ -29,243 +29,300 @@ class Finding:
     provider_ids: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class Alerts:
+    counts: dict[AlertRule, int]
+    findings: list[Finding]  # rule by rule, longest-standing first, at most the limit
+
+
 def find_alerts(
-    session: Session, *, as_at: date, calendar: SchoolCalendar, settings: Settings
-) -> Iterator[Finding]:
-    """Every finding of every rule as at the day, rule by rule, once per child and rule."""
-    week = monday_of(as_at)
-    findings = chain(
-        _permanent_exclusions(session, as_at, week, calendar, settings),
-        _long_runs(session, week, calendar, settings),
-        _overdue_timetables(session, as_at, week),
-        _no_returns(session, week, calendar, settings),
-        _missed_days(session, as_at, week, calendar, settings),
-        _no_school_on_roll(session, week),
-        _whereabouts_unknown(session, week),
-    )
-    # Several providers' records can raise the same rule for one child: the first says it.
-    seen: set[tuple[int, AlertRule]] = set()
-    for finding in findings:
-        if (finding.pupil_id, finding.rule) not in seen:
-            seen.add((finding.pupil_id, finding.rule))
-            yield finding
+    session: Session,
+    *,
+    as_at: date,
+    calendar: SchoolCalendar,
+    settings: Settings,
+    rules: Sequence[AlertRule],
+    limit: int,
+) -> Alerts:
+    """How many children each rule finds as at the day, and the first ``limit`` findings."""
+    checks = _Checks(session, as_at, calendar, settings)
+    counts = checks.counts(rules)
+    findings: list[Finding] = []
+    for rule in rules:
+        if counts[rule] and len(findings) < limit:
+            findings += checks.first(rule, limit - len(findings))
+    return Alerts(counts, findings)
 
 
-def _permanent_exclusions(
-    session: Session, as_at: date, week: date, calendar: SchoolCalendar, settings: Settings
-) -> Iterator[Finding]:
-    rows = session.execute(
-        select(PupilWeek.pupil_id, PupilWeek.total_hours, ProvisionRecord.exclusion_start_date)
-        .join(ProvisionRecord, in_status_week())
-        .where(
-            on_register_as_at(week),
-            PupilWeek.below_threshold,
-            ProvisionRecord.exclusion_type == "permanent",
-            ProvisionRecord.exclusion_start_date.is_not(None),
-        )
-    )
-    day_number = settings.exclusion_provision_school_day
-    for pupil_id, hours, excluded_from in rows:
-        due = calendar.nth_school_day(excluded_from, day_number) if excluded_from else None
-        if due is not None and due <= as_at:
-            yield Finding(
-                pupil_id,
-                AlertRule.permanent_exclusion_not_full_time,
-                f"Permanently excluded from {excluded_from}. The LA must arrange full-time "
-                f"education from school day {day_number} ({due}), but the child has "
-                f"{hours} hours a week. Arrange full-time provision.",
-                due,
+@dataclass(frozen=True)
+class _OnRegister:
+    """A rule over each child's judgement as at the week: which children, since when (the
+    column the list is ordered by), and why."""
+
+    condition: ColumnElement[bool]
+    order: Any
+    reason: Callable[[Any], Finding]
+
+
+class _Checks:
+    def __init__(
+        self, session: Session, as_at: date, calendar: SchoolCalendar, settings: Settings
+    ) -> None:
+        self.session, self.as_at, self.calendar, self.settings = session, as_at, calendar, settings
+        self.week = monday_of(as_at)
+        self.on_register = self._on_register_rules()
+
+    def counts(self, rules: Sequence[AlertRule]) -> dict[AlertRule, int]:
+        """Each rule's count; the rules over judgements are counted in one pass."""
+        judged = [rule for rule in rules if rule in self.on_register]
+        counts = dict.fromkeys(rules, 0)
+        for half in register_halves(self.week) if judged else ():
+            row = self.session.execute(
+                select(
+                    *(func.count().filter(self.on_register[rule].condition) for rule in judged)
+                ).where(half)
+            ).one()
+            for rule, count in zip(judged, row, strict=True):
+                counts[rule] += count
+        for rule in rules:
+            if rule not in self.on_register:
+                counts[rule] = len(self._grouped(rule))
+        return counts
+
+    def first(self, rule: AlertRule, limit: int) -> list[Finding]:
+        """The rule's first ``limit`` findings, longest-standing first."""
+        if rule not in self.on_register:
+            return self._grouped(rule)[:limit]
+        check = self.on_register[rule]
+        rows = [
+            row
+            for half in register_halves(self.week)
+            for row in self.session.execute(
+                select(PupilWeek)
+                .where(half, check.condition)
+                .order_by(check.order, PupilWeek.pupil_id)
+                .limit(limit)
+            ).scalars()
+        ]
+        findings = [check.reason(row) for row in rows]
+        return sorted(findings, key=_urgency)[:limit]
+
+    def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
+        settings, calendar, week = self.settings, self.calendar, self.week
+        rules = {}
+        # Full-time provision is due from the n-th school day of a permanent exclusion: so for
+        # exclusions that began by the n-th school day counting back from today.
+        day = settings.exclusion_provision_school_day
+        excluded_by = calendar.nth_school_day(self.as_at, day, step=-1)
+        if excluded_by is not None:
+            rules[AlertRule.permanent_exclusion_not_full_time] = _OnRegister(
+                and_(PupilWeek.below_threshold, PupilWeek.excluded_from <= excluded_by),
+                PupilWeek.excluded_from,
+                self._excluded,
             )
-
-
-def _long_runs(
-    session: Session, week: date, calendar: SchoolCalendar, settings: Settings
-) -> Iterator[Finding]:
-    limit = settings.long_run_weeks
-    began_by = calendar.term_week_ending(week, limit + 1)
-    if began_by is None:
-        return
-    for pupil_id, since in session.execute(
-        select(PupilWeek.pupil_id, PupilWeek.below_since).where(
-            on_register_as_at(week), PupilWeek.below_threshold, PupilWeek.below_since <= began_by
-        )
-    ):
-        if since is None:  # excluded by the query; keeps the type checker honest
-            continue
-        weeks = calendar.term_weeks(since, week)
-        yield Finding(
-            pupil_id,
-            AlertRule.below_threshold_beyond_limit,
-            f"Below full time for {weeks} term weeks since {since}, beyond the LA's limit of "
-            f"{limit}. Review the arrangement with the aim of full-time education.",
-            since,
-        )
-
-
-def _overdue_timetables(session: Session, as_at: date, week: date) -> Iterator[Finding]:
-    rows = session.execute(
-        select(
+        limit = settings.long_run_weeks
+        began_by = calendar.term_week_ending(week, limit + 1)
+        if began_by is not None:
+            rules[AlertRule.below_threshold_beyond_limit] = _OnRegister(
+                and_(PupilWeek.below_threshold, PupilWeek.below_since <= began_by),
+                PupilWeek.below_since,
+                self._long_run,
+            )
+        term_starts = calendar.term_starts(week)
+        short = settings.full_time_hours / 5 * settings.missed_school_days_alert
+        rules[AlertRule.missed_school_days] = _OnRegister(
+            and_(PupilWeek.week_commencing >= term_starts, PupilWeek.short_hours >= short),
             PupilWeek.pupil_id,
-            ProvisionRecord.provider_id,
-            ProvisionRecord.timetable_review_date,
-            ProvisionRecord.timetable_end_date,
+            self._missed_days,
         )
-        .join(ProvisionRecord, in_status_week())
-        .join(
-            Provision,
-            and_(
-                Provision.pupil_id == ProvisionRecord.pupil_id,
-                Provision.provider_id == ProvisionRecord.provider_id,
-                open_in(week),
-            ),
+        rules[AlertRule.no_school_on_roll] = _OnRegister(
+            ~PupilWeek.on_roll, PupilWeek.pupil_id, self._no_school_on_roll
         )
-        .where(
-            on_register_as_at(week),
-            PupilWeek.below_threshold,
-            or_(
-                ProvisionRecord.timetable_review_date < as_at,
-                ProvisionRecord.timetable_end_date < as_at,
-            ),
-        )
-    )
-    for pupil_id, provider_id, review, end in rows:
-        if end is not None and end < as_at:
-            yield Finding(
-                pupil_id,
-                AlertRule.part_time_timetable_overdue,
-                f"The part-time timetable with provider {provider_id} was agreed to end on "
-                f"{end}, but the child is still below full time. Return them to full time "
-                "or review the timetable formally.",
-                end,
-            )
-        elif review is not None:
-            yield Finding(
-                pupil_id,
-                AlertRule.part_time_timetable_overdue,
-                f"The part-time timetable with provider {provider_id} was due for review on "
-                f"{review}. Hold the review and record the new date.",
-                review,
-            )
+        return rules
 
-
-def _no_returns(
-    session: Session, week: date, calendar: SchoolCalendar, settings: Settings
-) -> Iterator[Finding]:
-    """Children on the register with an open provision whose provider has not returned."""
-    weeks = settings.unreported_alert_weeks
-    # Unreported for n term weeks exactly when the last return came before the n-th one back.
-    cutoff = calendar.term_week_ending(week, weeks)
-    if cutoff is None:
-        return
-    returned_by_then = (
-        select(func.max(ProvisionRecord.week_commencing))
-        .where(
-            ProvisionRecord.pupil_id == Provision.pupil_id,
-            ProvisionRecord.provider_id == Provision.provider_id,
-            ProvisionRecord.week_commencing <= week,
-        )
-        .scalar_subquery()
-    )
-    # The arrangement's last record, unless the week asked about is before it.
-    last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
-    late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-    for pupil_id, provider_id, name, last_return in session.execute(
-        select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
-        .join(PupilWeek, PupilWeek.pupil_id == Provision.pupil_id)
-        .join(Provider, Provider.id == Provision.provider_id)
-        .where(on_register_as_at(week), open_in(week), last < cutoff)
-        .order_by(Provision.pupil_id, Provision.provider_id)
-    ):
-        late[pupil_id].append((provider_id, name, last_return))
-    for pupil_id, providers in late.items():
-        missing = "; ".join(
-            f"{name} ({provider_id}): {calendar.term_weeks(last_return + WEEK, week)} term weeks "
-            f"since the week of {last_return}"
-            for provider_id, name, last_return in providers
-        )
-        yield Finding(
-            pupil_id,
-            AlertRule.no_return,
-            f"No hours received from {missing}. Their provision is open, so a return is due "
-            "each term week: chase them, or record that the provision ended.",
-            min(last_return for _, _, last_return in providers) + WEEK,
-            tuple(provider_id for provider_id, _, _ in providers),
+    def _excluded(self, row: PupilWeek) -> Finding:
+        day = self.settings.exclusion_provision_school_day
+        due = self.calendar.nth_school_day(row.excluded_from, day) if row.excluded_from else None
+        return Finding(
+            row.pupil_id,
+            AlertRule.permanent_exclusion_not_full_time,
+            f"Permanently excluded from {row.excluded_from}. The LA must arrange full-time "
+            f"education from school day {day} ({due}), but the child has {row.total_hours} "
+            "hours a week. Arrange full-time provision.",
+            due,
         )
 
+    def _long_run(self, row: PupilWeek) -> Finding:
+        assert row.below_since is not None
+        weeks = self.calendar.term_weeks(row.below_since, self.week)
+        return Finding(
+            row.pupil_id,
+            AlertRule.below_threshold_beyond_limit,
+            f"Below full time for {weeks} term weeks since {row.below_since}, beyond the LA's "
+            f"limit of {self.settings.long_run_weeks}. Review the arrangement with the aim of "
+            "full-time education.",
+            row.below_since,
+        )
 
-def _missed_days(
-    session: Session, as_at: date, week: date, calendar: SchoolCalendar, settings: Settings
-) -> Iterator[Finding]:
-    term = calendar.term_containing(as_at)
-    # Without a calendar, the last 12 weeks stand in for the term.
-    term_start = monday_of(term.start) if term else week - 11 * WEEK
-    daily_hours = settings.full_time_hours / 5
-    days = settings.missed_school_days_alert
-    shortfall = func.sum(PupilWeek.threshold_hours - PupilWeek.total_hours)
-    on_register = aliased(PupilWeek)
-    for pupil_id, missed_hours in session.execute(
-        select(PupilWeek.pupil_id, shortfall)
-        .join(
-            on_register,
-            and_(
-                on_register.pupil_id == PupilWeek.pupil_id,
-                on_register.week_commencing <= week,
-                or_(on_register.next_week.is_(None), on_register.next_week > week),
-                on_register.exit_reason.is_(None),
-            ),
-        )
-        .where(
-            PupilWeek.week_commencing.between(term_start, week),
-            PupilWeek.below_threshold,
-        )
-        .group_by(PupilWeek.pupil_id)
-        .having(shortfall >= daily_hours * days)
-    ):
-        missed_days = Decimal(str(missed_hours)) / daily_hours
-        yield Finding(
-            pupil_id,
+    def _missed_days(self, row: PupilWeek) -> Finding:
+        term_starts = self.calendar.term_starts(self.week)
+        days = row.short_hours / (self.settings.full_time_hours / 5)
+        return Finding(
+            row.pupil_id,
             AlertRule.missed_school_days,
-            f"Missed the equivalent of {missed_days:.1f} school days of education this term "
-            f"(since {term_start}), {days} or more. The LA must make sure suitable education "
-            "is arranged.",
-            term_start,
+            f"Missed the equivalent of {days:.1f} school days of education this term (since "
+            f"{term_starts}), {self.settings.missed_school_days_alert} or more. The LA must "
+            "make sure suitable education is arranged.",
+            term_starts,
         )
 
-
-def _no_school_on_roll(session: Session, week: date) -> Iterator[Finding]:
-    on_roll = exists().where(
-        in_status_week(),
-        Provider.id == ProvisionRecord.provider_id,
-        Provider.kind.in_(ROLL_KEEPING_KINDS),
-    )
-    for (pupil_id,) in session.execute(
-        select(PupilWeek.pupil_id).where(on_register_as_at(week), ~on_roll)
-    ):
-        yield Finding(
-            pupil_id,
+    def _no_school_on_roll(self, row: PupilWeek) -> Finding:
+        return Finding(
+            row.pupil_id,
             AlertRule.no_school_on_roll,
             "No school or PRU reported this child in the week of their last return. Check "
             "they are on a school roll, as every child should be.",
             None,
         )
 
+    def _grouped(self, rule: AlertRule) -> list[Finding]:
+        """A rule whose findings come from more than a child's judgement, all of them."""
+        found = {
+            AlertRule.part_time_timetable_overdue: self._overdue_timetables,
+            AlertRule.no_return: self._no_returns,
+            AlertRule.whereabouts_unknown: self._whereabouts_unknown,
+        }[rule]()
+        return sorted(found, key=_urgency)
 
-# Exits that leave the LA not knowing where a child is being educated.
-WHEREABOUTS_UNKNOWN = ("whereabouts_unknown", "removed_from_roll")
+    def _overdue_timetables(self) -> list[Finding]:
+        """Below full time with a record whose timetable review or end date has passed, while
+        that provider's provision is open."""
+        overdue: dict[int, Finding] = {}
+        for half in register_halves(self.week):
+            query = (
+                select(
+                    PupilWeek.pupil_id,
+                    ProvisionRecord.provider_id,
+                    ProvisionRecord.timetable_review_date,
+                    ProvisionRecord.timetable_end_date,
+                )
+                .join(ProvisionRecord, in_status_week())
+                .join(Provision, _open_provision(self.week))
+                .where(
+                    half,
+                    PupilWeek.below_threshold,
+                    PupilWeek.timetable_due < self.as_at,
+                    or_(
+                        ProvisionRecord.timetable_review_date < self.as_at,
+                        ProvisionRecord.timetable_end_date < self.as_at,
+                    ),
+                )
+            )
+            for pupil_id, provider_id, review, end in self.session.execute(query):
+                finding = self._overdue(pupil_id, provider_id, review, end)
+                if pupil_id not in overdue or _urgency(finding) < _urgency(overdue[pupil_id]):
+                    overdue[pupil_id] = finding
+        return list(overdue.values())
 
-
-def _whereabouts_unknown(session: Session, week: date) -> Iterator[Finding]:
-    for pupil_id, reason, left in session.execute(
-        select(PupilWeek.pupil_id, PupilWeek.exit_reason, PupilWeek.left_register_on).where(
-            state_as_at(week), PupilWeek.exit_reason.in_(WHEREABOUTS_UNKNOWN)
-        )
-    ):
-        how = "Whereabouts unknown" if reason == "whereabouts_unknown" else "Removed from roll"
-        yield Finding(
+    def _overdue(
+        self, pupil_id: int, provider_id: int, review: date | None, end: date | None
+    ) -> Finding:
+        if end is not None and end < self.as_at:
+            return Finding(
+                pupil_id,
+                AlertRule.part_time_timetable_overdue,
+                f"The part-time timetable with provider {provider_id} was agreed to end on "
+                f"{end}, but the child is still below full time. Return them to full time or "
+                "review the timetable formally.",
+                end,
+                (provider_id,),
+            )
+        return Finding(
             pupil_id,
-            AlertRule.whereabouts_unknown,
-            f"{how} when the last provision ended on {left}: the child may be missing "
-            "education. Make enquiries and record where they went (end the provision again "
-            "with another reason).",
-            left,
+            AlertRule.part_time_timetable_overdue,
+            f"The part-time timetable with provider {provider_id} was due for review on "
+            f"{review}. Hold the review and record the new date.",
+            review,
+            (provider_id,),
         )
+
+    def _no_returns(self) -> list[Finding]:
+        """Children on the register with an open provision whose provider has not returned."""
+        week = self.week
+        # Unreported for n term weeks exactly when the last return came before the n-th back.
+        cutoff = self.calendar.term_week_ending(week, self.settings.unreported_alert_weeks)
+        if cutoff is None:
+            return []
+        returned_by_then = (
+            select(func.max(ProvisionRecord.week_commencing))
+            .where(
+                ProvisionRecord.pupil_id == Provision.pupil_id,
+                ProvisionRecord.provider_id == Provision.provider_id,
+                ProvisionRecord.week_commencing <= week,
+            )
+            .scalar_subquery()
+        )
+        # The arrangement's last record, unless the week asked about is before it.
+        last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
+        late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+        for half in register_halves(week):
+            for pupil_id, provider_id, name, last_return in self.session.execute(
+                select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
+                .join(PupilWeek, PupilWeek.pupil_id == Provision.pupil_id)
+                .join(Provider, Provider.id == Provision.provider_id)
+                .where(
+                    half,
+                    open_in(week),
+                    or_(Provision.last_week < cutoff, Provision.last_week > week),
+                    last < cutoff,
+                )
+                .order_by(Provision.pupil_id, Provision.provider_id)
+            ):
+                late[pupil_id].append((provider_id, name, last_return))
+        return [self._no_return(pupil_id, providers) for pupil_id, providers in late.items()]
+
+    def _no_return(self, pupil_id: int, providers: list[tuple[int, str, date]]) -> Finding:
+        missing = "; ".join(
+            f"{name} ({provider_id}): {self.calendar.term_weeks(last + WEEK, self.week)} term "
+            f"weeks since the week of {last}"
+            for provider_id, name, last in providers
+        )
+        return Finding(
+            pupil_id,
+            AlertRule.no_return,
+            f"No hours received from {missing}. Their provision is open, so a return is due "
+            "each term week: chase them, or record that the provision ended.",
+            min(last for _, _, last in providers) + WEEK,
+            tuple(provider_id for provider_id, _, _ in providers),
+        )
+
+    def _whereabouts_unknown(self) -> list[Finding]:
+        rows = self.session.execute(
+            select(PupilWeek.pupil_id, PupilWeek.exit_reason, PupilWeek.left_register_on).where(
+                state_as_at(self.week), PupilWeek.exit_reason.in_(UNKNOWN)
+            )
+        )
+        return [
+            Finding(
+                pupil_id,
+                AlertRule.whereabouts_unknown,
+                f"{UNKNOWN[str(reason)]} when the last provision ended on {left}: the child may be "
+                "missing education. Make enquiries and record where they went (end the "
+                "provision again with another reason).",
+                left,
+            )
+            for pupil_id, reason, left in rows
+        ]
+
+
+def _open_provision(week: date) -> ColumnElement[bool]:
+    """Joins a record to its provider's arrangement, open in the week."""
+    return and_(
+        Provision.pupil_id == ProvisionRecord.pupil_id,
+        Provision.provider_id == ProvisionRecord.provider_id,
+        open_in(week),
+    )
+
+
+def _urgency(finding: Finding) -> tuple[date, int]:
+    return finding.since or date.min, finding.pupil_id

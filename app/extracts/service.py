@@ -3,19 +3,14 @@
 from collections.abc import Iterator
 from datetime import date
 from functools import cache
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import ProvisionRecord, Pupil, PupilWeek
-from app.register.queries import (
-    REGISTER_ORDER,
-    in_status_week,
-    on_inspection_list,
-    on_register_as_at,
-)
+from app.models import Pupil, PupilWeek
+from app.register.facts import PROVISION_TYPES, codes
+from app.register.queries import REGISTER_ORDER, on_inspection_list, on_register_as_at
 from app.register.rules import SchoolCalendar
 
 # The contract's column order; CSV and JSON both follow it.
@@ -48,7 +43,8 @@ def count_children(session: Session, *, week: date) -> int:
 def extract_rows(
     session: Session, *, week: date, calendar: SchoolCalendar, batch: int = 2000
 ) -> Iterator[dict[str, Any]]:
-    """One row per child on the inspection list, in the register's order; never a name."""
+    """One row per child on the inspection list, in the register's order; never a name. The
+    provision types, exclusion and start date are the facts of the week the status rests on."""
     query = (
         select(
             Pupil.id,
@@ -57,12 +53,11 @@ def extract_rows(
             PupilWeek.total_hours,
             PupilWeek.below_threshold,
             PupilWeek.below_since,
-            ProvisionRecord.provision_type,
-            ProvisionRecord.exclusion_type,
-            ProvisionRecord.provision_start_date,
+            PupilWeek.provision_types,
+            PupilWeek.exclusion_type,
+            PupilWeek.provision_start_date,
         )
         .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
-        .join(ProvisionRecord, in_status_week())
         .where(on_register_as_at(week), on_inspection_list())
         .order_by(*REGISTER_ORDER)
         .execution_options(yield_per=batch)
@@ -72,23 +67,18 @@ def extract_rows(
     def weeks_below(below_since: date) -> int:
         return calendar.term_weeks(below_since, week)
 
-    for (child_id, upn, born, hours, below, since), rows in groupby(
-        session.execute(query), key=lambda row: tuple(row[:6])
+    for child_id, upn, born, hours, below, since, types, exclusion, started in session.execute(
+        query
     ):
-        records = [tuple(row[6:]) for row in rows]
-        exclusions = {exclusion for _, exclusion, _ in records if exclusion}
-        starts = [start for _, _, start in records if start]
         yield {
             "child_id": child_id,
             "upn": upn,
             "date_of_birth": born,
-            "provision_types": sorted({provision_type for provision_type, _, _ in records}),
+            "provision_types": sorted(codes(types, PROVISION_TYPES)),
             "hours_per_week": hours,
             "below_25": below,
-            "exclusion_type": "permanent"
-            if "permanent" in exclusions
-            else next(iter(exclusions), None),
-            "provision_start_date": min(starts, default=None),
+            "exclusion_type": exclusion,
+            "provision_start_date": started,
             "weeks_below": weeks_below(since) if below and since else 0,
             "below_since": since,
         }

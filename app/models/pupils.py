@@ -50,16 +50,17 @@ class PupilWeek(Base):
 
     __tablename__ = "pupil_weeks"
     __table_args__ = (
-        # The state as at any week is the row with the latest week_commencing on or before it;
-        # next_week IS NULL marks each child's latest row, the common "as at now" read.
+        # The state as at any week is the row with the latest week_commencing on or before it:
+        # for a past week, often one whose next row comes after that week.
         Index("ix_pupil_weeks_current", "next_week", "below_since"),
-        # The register's order over each child's latest judgement (see register/queries.py).
+        # The register's order over the last judgement of each time on the register, which
+        # every "as at now" read rests on (see register/queries.py).
         Index(
             "ix_pupil_weeks_latest",
             "below_since",
             "pupil_id",
-            postgresql_where=text("next_week IS NULL AND exit_reason IS NULL"),
-            sqlite_where=text("next_week IS NULL AND exit_reason IS NULL"),
+            postgresql_where=text("last_in_spell"),
+            sqlite_where=text("last_in_spell"),
         ),
         # Who left the register, and when (the summary's outcomes).
         Index(
@@ -77,6 +78,8 @@ class PupilWeek(Base):
     below_threshold: Mapped[bool]
     below_since: Mapped[date | None] = mapped_column(Date)
     next_week: Mapped[date | None] = mapped_column(Date)
+    # A judgement with no judgement after it before the child leaves the register (or ever).
+    last_in_spell: Mapped[bool] = mapped_column(server_default=false())
     on_register_since: Mapped[date] = mapped_column(Date)
     exit_reason: Mapped[str | None] = mapped_column(String(40))
     left_register_on: Mapped[date | None] = mapped_column(Date)

@@ -49,7 +49,7 @@ from app.register.rules import (
     threshold_for,
     weekly_totals,
     with_new_weeks,
-    with_next_weeks,
+    with_next,
 )
 from app.register.service import StoredWeek, arrangements_of, register_week_of
 from app.register.tallies import Counted, cohort_of, tally_changes
@@ -231,6 +231,7 @@ PUPIL_WEEK_COLUMNS = (
     ("pupil_id", Integer()),
     ("week_commencing", Date()),
     ("next_week", Date()),
+    ("last_in_spell", Boolean()),
     ("total_hours", Numeric(7, 2)),
     ("threshold_hours", Numeric(5, 2)),
     ("below_threshold", Boolean()),
@@ -319,7 +320,7 @@ def _rejudge(
     )
 
     new_rows: list[dict[str, Any]] = []
-    links: list[tuple[int, date, date | None]] = []
+    links: list[tuple[int, date, date | None, bool]] = []
     before: list[Counted] = []
     after: list[Counted] = []
     for pupil_id, first in first_weeks.items():
@@ -336,7 +337,7 @@ def _rejudge(
             from_week=first,
         )
         cohort = cohort_of(born[pupil_id])
-        for week, following in with_next_weeks(judged):
+        for week, following in with_next(judged):
             facts = None
             if isinstance(week, WeekJudgement):
                 facts = week_facts(
@@ -356,7 +357,7 @@ def _rejudge(
                 after.append(
                     Counted(
                         week.week_commencing,
-                        following,
+                        following.week_commencing if following else None,
                         week.below_threshold,
                         week.total_hours,
                         week.below_since,
@@ -366,8 +367,16 @@ def _rejudge(
                 )
         if pupil_id in previous:
             earlier_row = previous[pupil_id]
-            next_week = judged[0].week_commencing if judged else None
-            links.append((pupil_id, earlier_row.week_commencing, next_week))
+            following = judged[0] if judged else None
+            next_week = following.week_commencing if following else None
+            links.append(
+                (
+                    pupil_id,
+                    earlier_row.week_commencing,
+                    next_week,
+                    earlier_row.exit_reason is None and _ends_spell(following),
+                )
+            )
             if earlier_row.exit_reason is None:
                 before.append(counted(earlier_row, cohort))
                 after.append(replace(counted(earlier_row, cohort), next_week=next_week))
@@ -403,7 +412,12 @@ def _rejudge(
         linked = rows(
             session,
             "links",
-            (("pupil_id", Integer()), ("week_commencing", Date()), ("next_week", Date())),
+            (
+                ("pupil_id", Integer()),
+                ("week_commencing", Date()),
+                ("next_week", Date()),
+                ("last_in_spell", Boolean()),
+            ),
             links,
         )
         session.execute(
@@ -412,7 +426,7 @@ def _rejudge(
                 PupilWeek.pupil_id == linked.c.pupil_id,
                 PupilWeek.week_commencing == linked.c.week_commencing,
             )
-            .values(next_week=linked.c.next_week)
+            .values(next_week=linked.c.next_week, last_in_spell=linked.c.last_in_spell)
             .execution_options(synchronize_session=False)
         )
     _count(session, tally_changes(before, after))
@@ -482,21 +496,28 @@ def facts_of(row: StoredWeek) -> WeekFacts:
     )
 
 
+def _ends_spell(following: RegisterWeek | None) -> bool:
+    """A judgement followed by this is the last of its time on the register."""
+    return following is None or isinstance(following, RegisterExit)
+
+
 def stored_row(
     pupil_id: int,
     week: RegisterWeek,
-    next_week: date | None,
+    following: RegisterWeek | None,
     *,
     facts: WeekFacts | None,
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
 ) -> dict[str, Any]:
-    """A register week as a ``pupil_weeks`` row; ``facts`` for a judgement."""
+    """A register week, followed by ``following``, as a ``pupil_weeks`` row; ``facts`` for a
+    judgement."""
     facts = facts or NO_FACTS
     row: dict[str, Any] = {
         "pupil_id": pupil_id,
         "week_commencing": week.week_commencing,
-        "next_week": next_week,
+        "next_week": following.week_commencing if following else None,
+        "last_in_spell": isinstance(week, WeekJudgement) and _ends_spell(following),
         "on_register_since": week.on_register_since,
         "provision_types": facts.provision_types,
         "reasons": facts.reasons,

@@ -3,9 +3,10 @@
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.models import Provision, ProvisionRecord, Pupil, PupilWeek
+from app.register.facts import SCHOOL_MASK
 
 
 def state_as_at(week_commencing: date) -> ColumnElement[bool]:
@@ -40,32 +41,33 @@ def children_with_judgements() -> Select[Pupil, PupilWeek]:
     return select(Pupil, PupilWeek).join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
 
 
+def register_halves(week_commencing: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """``on_register_as_at`` split in two halves that indexes serve: the last judgement of each
+    time on the register (ix_pupil_weeks_latest: every "as at now" read), and, for a past
+    week, judgements whose next judgement came after it."""
+    on_or_before = PupilWeek.week_commencing <= week_commencing
+    return (
+        and_(
+            PupilWeek.last_in_spell,
+            on_or_before,
+            or_(PupilWeek.next_week.is_(None), PupilWeek.next_week > week_commencing),
+        ),
+        and_(~PupilWeek.last_in_spell, JUDGED, on_or_before, PupilWeek.next_week > week_commencing),
+    )
+
+
 def first_children_as_at(
     session: Session, query: Select[Pupil, PupilWeek], *, week_commencing: date, limit: int
 ) -> list[tuple[Pupil, PupilWeek]]:
-    """The first ``limit`` children in register order as at the week.
-
-    A child's state rests either on their latest register week (next_week IS NULL) or on one
-    whose next register week comes after the week; only judgements are on the register. Each
-    half is read in index order and the two merged, so a page costs an index range scan, not a
-    sort of every child.
-    """
-    on_or_before = and_(PupilWeek.week_commencing <= week_commencing, JUDGED)
-    halves = (
-        query.where(on_or_before, PupilWeek.next_week.is_(None)),
-        query.where(on_or_before, PupilWeek.next_week > week_commencing),
-    )
+    """The first ``limit`` children in register order as at the week: each half of the register
+    read in index order and the two merged, so a page costs an index range scan, not a sort of
+    every child."""
     rows = [
         (pupil, row)
-        for half in halves
-        for pupil, row in session.execute(half.order_by(*REGISTER_ORDER).limit(limit))
+        for half in register_halves(week_commencing)
+        for pupil, row in session.execute(query.where(half).order_by(*REGISTER_ORDER).limit(limit))
     ]
     return sorted(rows, key=lambda pair: register_sort_key(pair[1]))[:limit]
-
-
-# Provision away from a school roll's usual classroom: the extract lists these children
-# even when their hours add up to full time.
-SCHOOL_PROVISION = ("mainstream_school", "special_school")
 
 
 def in_status_week() -> ColumnElement[bool]:
@@ -77,17 +79,9 @@ def in_status_week() -> ColumnElement[bool]:
 
 
 def on_inspection_list() -> ColumnElement[bool]:
-    """Below threshold, or in alternative provision (any provision but a school's own)."""
-    # An alias, so the condition also works in queries that join the records themselves.
-    record = aliased(ProvisionRecord)
-    return or_(
-        PupilWeek.below_threshold,
-        exists().where(
-            record.pupil_id == PupilWeek.pupil_id,
-            record.week_commencing == PupilWeek.week_commencing,
-            record.provision_type.not_in(SCHOOL_PROVISION),
-        ),
-    )
+    """Below threshold, or in alternative provision: any provision but a school's own that
+    week, even at full time (from the judgement's facts)."""
+    return or_(PupilWeek.below_threshold, PupilWeek.provision_types.op("&")(~SCHOOL_MASK) != 0)
 
 
 def provided_in_status_week(

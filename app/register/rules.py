@@ -78,15 +78,16 @@ class SchoolCalendar:
         usual = (date(year - 1, 9, 1), date(year, 1, 1), date(year, 4, 1), date(year, 9, 1))
         return monday_of(max(start for start in usual if start <= day))
 
-    def nth_school_day(self, first_day: date, n: int) -> date | None:
-        """The ``n``-th school day counting from ``first_day``; None if not within a year."""
+    def nth_school_day(self, first_day: date, n: int, *, step: int = 1) -> date | None:
+        """The ``n``-th school day counting from ``first_day`` (backwards with ``step`` -1);
+        None if not within a year."""
         day = first_day
         for _ in range(366):
             if self.is_school_day(day):
                 n -= 1
                 if n == 0:
                     return day
-            day += timedelta(days=1)
+            day += timedelta(days=step)
         return None
 
     def is_term_week(self, week_commencing: date) -> bool:
@@ -374,12 +375,10 @@ def _exit(
     return RegisterExit(week, closer.end_date, closer.end_reason, on_register_since)
 
 
-def with_next_weeks(
-    judgements: Sequence[RegisterWeek],
-) -> Iterator[tuple[RegisterWeek, date | None]]:
-    """Each register week with the week of the one after it (None for the last)."""
-    following = [j.week_commencing for j in judgements[1:]]
-    return zip(judgements, [*following, None], strict=False)
+def with_next(weeks: Sequence[RegisterWeek]) -> Iterator[tuple[RegisterWeek, RegisterWeek | None]]:
+    """Each register week with the one after it (None for the last)."""
+    following: list[RegisterWeek | None] = [*weeks[1:], None]
+    return zip(weeks, following[: len(weeks)], strict=True)
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,8 @@ from app.summary.service import (
     RETURNED_FULL_TIME,
     Figures,
     figures,
-    headline,
-    long_runs,
 )
+from app.summary.service import trend as trend_points
 
 router = APIRouter(prefix="/summary", tags=["summary"])
 
@@ -137,12 +136,13 @@ def _trend(
 ) -> Trend:
     calendar = load_calendar(session)
     points = []
-    week = first_week
-    while week <= last_week:
-        on_register, below, _unreported = headline(session, week=week, calendar=calendar)
-        beyond = long_runs(
-            session, week=week, calendar=calendar, longer_than=settings.long_run_weeks
-        )
+    for week, on_register, below, beyond in trend_points(
+        session,
+        first=first_week,
+        last=last_week,
+        calendar=calendar,
+        long_run_weeks=settings.long_run_weeks,
+    ):
         registered, below_cell, _full_time = _headline(
             on_register, below, suppressing=suppressing, below=settings.suppression_below
         )
@@ -157,7 +157,6 @@ def _trend(
                 ),
             )
         )
-        week += WEEK
     return Trend(suppressed=suppressing, long_run_weeks=settings.long_run_weeks, points=points)
 
 

@@ -1,34 +1,35 @@
-"""Dashboard aggregates, computed in SQL over each child's state as at a week."""
+"""Dashboard aggregates for any week, summed from the register's tallies (counts kept as
+changes by week at write time: app/register/tallies.py), so they cost the same however many
+children there are."""
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    SQLColumnExpression,
-    String,
-    and_,
-    case,
-    cast,
-    distinct,
-    extract,
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Provider, ProvisionRecord, Pupil, PupilWeek
-from app.provision.schemas import Reason
-from app.register.queries import in_status_week, on_register_as_at
+from app.models import Provider, PupilWeek, WeekTally
 from app.register.rules import SchoolCalendar
+from app.register.tallies import (
+    BELOW_SINCE,
+    COHORT,
+    HOURS_BELOW,
+    NOTHING,
+    PROVIDER,
+    PROVISION_TYPE,
+    REASON,
+    REGISTER,
+    REPORTED,
+    Tally,
+)
 
 RETURNED_FULL_TIME = "returned_full_time"
 DURATION_BANDS = (("1-2", 1, 2), ("3-6", 3, 6), ("7-12", 7, 12), ("13+", 13, None))
+Counts = dict[str, dict[str, Tally]]  # measure -> key -> count
 
 
 @dataclass(frozen=True)
@@ -62,41 +63,46 @@ class Figures:
     by_year_group: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def headline(session: Session, *, week: date, calendar: SchoolCalendar) -> tuple[int, int, int]:
-    """Children on the register, below threshold, and with this week unreported."""
-    last_term_week = calendar.term_week_ending(week, 1)
-    unreported = (
-        func.sum(case((PupilWeek.week_commencing < last_term_week, 1), else_=0))
-        if last_term_week
-        else func.sum(0)
-    )
-    on_register, below, missing = session.execute(
+def counts_as_at(session: Session, week: date, *measures: str) -> Counts:
+    """The register's counts as at a week (of the measures named, or all)."""
+    query = (
         select(
-            func.count(),
-            func.sum(case((PupilWeek.below_threshold, 1), else_=0)),
-            unreported,
-        ).where(on_register_as_at(week))
-    ).one()
-    return on_register, below or 0, missing or 0
+            WeekTally.measure,
+            WeekTally.key,
+            func.sum(WeekTally.children),
+            func.sum(WeekTally.below),
+            func.sum(WeekTally.below_hours),
+        )
+        .where(WeekTally.week_commencing <= week)
+        .group_by(WeekTally.measure, WeekTally.key)
+    )
+    if measures:
+        query = query.where(WeekTally.measure.in_(measures))
+    counts: Counts = defaultdict(dict)
+    for measure, key, children, below, hours in session.execute(query):
+        count = Tally(int(children), int(below), Decimal(str(hours)))
+        if count:
+            counts[measure][key] = count
+    return counts
 
 
 def figures(
     session: Session, *, week: date, calendar: SchoolCalendar, long_run_weeks: int
 ) -> Figures:
     """Every aggregate the dashboard shows for the week."""
+    counts = counts_as_at(session, week)
     result = Figures(week, outcomes(session, week=week, calendar=calendar))
-    result.on_register, result.below, result.unreported = headline(
-        session, week=week, calendar=calendar
-    )
+    on_register = counts[REGISTER].get("", NOTHING)
+    result.on_register, result.below = on_register.children, on_register.below
+    result.unreported = on_register.children - _reported(session, week, calendar)
     if not result.on_register:
         return result
-    below_now = and_(on_register_as_at(week), PupilWeek.below_threshold)
-    result.mean_hours_below = session.scalar(
-        select(func.avg(PupilWeek.total_hours)).where(below_now)
-    )
-    result.median_hours_below = _median(session, PupilWeek.total_hours, below_now, result.below)
-
-    runs = run_lengths(session, week=week, calendar=calendar)
+    if on_register.below:
+        result.mean_hours_below = on_register.below_hours / on_register.below
+        result.median_hours_below = _median(
+            (Decimal(hours), count.children) for hours, count in counts[HOURS_BELOW].items()
+        )
+    runs = run_lengths(counts, week=week, calendar=calendar)
     if runs:
         lengths = sorted(runs.elements())
         result.mean_weeks_below = Decimal(sum(lengths)) / len(lengths)
@@ -108,17 +114,87 @@ def figures(
         )
         for band, low, high in DURATION_BANDS
     }
-    result.by_provision_type = {
-        provision_type: counts
-        for (provision_type,), counts in _breakdown(session, week, ProvisionRecord.provision_type)
-    }
+    result.by_provision_type = _pairs(counts[PROVISION_TYPE])
+    result.by_reason = _pairs(counts[REASON])
+    names = dict(session.execute(select(Provider.id, Provider.name)).all())
     result.by_provider = {
-        f"{name} ({provider_id})": counts
-        for (provider_id, name), counts in _breakdown(session, week, Provider.id, Provider.name)
+        f"{names[int(provider_id)]} ({provider_id})": count
+        for provider_id, count in sorted(_pairs(counts[PROVIDER]).items(), key=lambda p: int(p[0]))
     }
-    result.by_reason = _reasons(session, week)
-    result.by_year_group = _year_groups(session, week)
+    result.by_year_group = _year_groups(counts[COHORT], week)
     return result
+
+
+def trend(
+    session: Session, *, first: date, last: date, calendar: SchoolCalendar, long_run_weeks: int
+) -> list[tuple[date, int, int, int]]:
+    """For each week from ``first`` to ``last``: children on the register, below threshold and
+    below for longer than the LA's limit."""
+    changes = session.execute(
+        select(WeekTally.week_commencing, WeekTally.measure, WeekTally.key, WeekTally.children,
+               WeekTally.below)
+        .where(WeekTally.week_commencing <= last, WeekTally.measure.in_((REGISTER, BELOW_SINCE)))
+        .order_by(WeekTally.week_commencing)
+    ).all()  # fmt: skip
+    points = []
+    register = [0, 0]
+    runs: Counter[str] = Counter()
+    index, week = 0, first
+    while week <= last:
+        while index < len(changes) and changes[index][0] <= week:
+            _, measure, key, children, below = changes[index]
+            if measure == REGISTER:
+                register = [register[0] + children, register[1] + below]
+            else:
+                runs[key] += children
+            index += 1
+        lengths = Counter(
+            {calendar.term_weeks(date.fromisoformat(since), week): n for since, n in runs.items()}
+        )
+        points.append((week, register[0], register[1], _longer_than(lengths, long_run_weeks)))
+        week += timedelta(days=7)
+    return points
+
+
+def _reported(session: Session, week: date, calendar: SchoolCalendar) -> int:
+    """Children whose state as at the week rests on a return for the last term week."""
+    last_term_week = calendar.term_week_ending(week, 1)
+    if last_term_week is None:
+        return 0
+    return counts_as_at(session, last_term_week, REPORTED)[REPORTED].get("", NOTHING).children
+
+
+def _pairs(counts: dict[str, Tally]) -> dict[str, tuple[int, int]]:
+    return {key: (count.children, count.below) for key, count in sorted(counts.items())}
+
+
+def _median(values: Iterable[tuple[Decimal, int]]) -> Decimal | None:
+    """The median of values given with how many times each occurs."""
+    ordered = sorted(values)
+    total = sum(n for _, n in ordered)
+    if not total:
+        return None
+    # Positions (from 0) of the middle value, or of the middle two.
+    wanted = sorted({(total - 1) // 2, total // 2})
+    middle: list[Decimal] = []
+    seen = 0
+    for value, n in ordered:
+        while wanted and wanted[0] < seen + n:
+            middle.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(middle, Decimal(0)) / len(middle)
+
+
+def _year_groups(cohorts: dict[str, Tally], week: date) -> dict[str, tuple[int, int]]:
+    """Children per National Curriculum year group in the academic year of the week."""
+    academic_year = week.year if week.month >= 9 else week.year - 1
+    counts: dict[str, tuple[int, int]] = {}
+    for cohort, count in cohorts.items():
+        label = year_group_label(academic_year - int(cohort) - 4)
+        previous = counts.get(label, (0, 0))
+        counts[label] = (previous[0] + count.children, previous[1] + count.below)
+    return dict(sorted(counts.items(), key=lambda item: YEAR_ORDER.index(item[0])))
 
 
 def outcomes(session: Session, *, week: date, calendar: SchoolCalendar) -> Outcomes:
@@ -153,103 +229,16 @@ def outcomes(session: Session, *, week: date, calendar: SchoolCalendar) -> Outco
     )
 
 
-def run_lengths(session: Session, *, week: date, calendar: SchoolCalendar) -> Counter[int]:
+def run_lengths(counts: Counts, *, week: date, calendar: SchoolCalendar) -> Counter[int]:
     """How many children are in a below-threshold run of each length (in term weeks)."""
-    # Grouped by start week in SQL: a run's length as at the week depends only on its start.
     runs = Counter[int]()
-    for below_since, children in session.execute(
-        select(PupilWeek.below_since, func.count())
-        .where(on_register_as_at(week), PupilWeek.below_threshold)
-        .group_by(PupilWeek.below_since)
-    ):
-        runs[calendar.term_weeks(below_since or week, week)] += children
+    for since, count in counts[BELOW_SINCE].items():
+        runs[calendar.term_weeks(date.fromisoformat(since), week)] += count.children
     return runs
-
-
-def long_runs(session: Session, *, week: date, calendar: SchoolCalendar, longer_than: int) -> int:
-    """Children below threshold for more than ``longer_than`` term weeks."""
-    return _longer_than(run_lengths(session, week=week, calendar=calendar), longer_than)
 
 
 def _longer_than(runs: Counter[int], weeks: int) -> int:
     return sum(children for length, children in runs.items() if length > weeks)
-
-
-def _median(
-    session: Session,
-    column: SQLColumnExpression[Decimal | None],
-    where: ColumnElement[bool],
-    count: int,
-) -> Decimal | None:
-    """The median by ordered offset, which SQLite and PostgreSQL both run."""
-    if count == 0:
-        return None
-    middle = session.scalars(
-        select(column).where(where).order_by(column).offset((count - 1) // 2).limit(2 - count % 2)
-    ).all()
-    return Decimal(sum(Decimal(str(value)) for value in middle)) / len(middle)
-
-
-def _breakdown(
-    session: Session, week: date, *keys: SQLColumnExpression[Any]
-) -> list[tuple[tuple[Any, ...], tuple[int, int]]]:
-    """Distinct children (and those below) per key among their status-week records."""
-    rows = session.execute(
-        select(
-            *keys,
-            func.count(distinct(PupilWeek.pupil_id)),
-            func.count(distinct(case((PupilWeek.below_threshold, PupilWeek.pupil_id)))),
-        )
-        .select_from(PupilWeek)
-        .join(ProvisionRecord, in_status_week())
-        .join(Provider, Provider.id == ProvisionRecord.provider_id)
-        .where(on_register_as_at(week))
-        .group_by(*keys)
-        .order_by(*keys)
-    )
-    return [(tuple(row[: len(keys)]), (row[-2], row[-1])) for row in rows]
-
-
-def _reasons(session: Session, week: date) -> dict[str, tuple[int, int]]:
-    """Children per reason; a child with several reasons counts under each."""
-    # Reasons are a JSON list; matching the quoted code in its text form works on both databases.
-    text = cast(ProvisionRecord.reasons, String)
-    columns = []
-    for reason in Reason:
-        has = text.like(f'%"{reason.value}"%')
-        columns += [
-            func.count(distinct(case((has, PupilWeek.pupil_id)))),
-            func.count(distinct(case((and_(has, PupilWeek.below_threshold), PupilWeek.pupil_id)))),
-        ]
-    row = session.execute(
-        select(*columns)
-        .select_from(PupilWeek)
-        .join(ProvisionRecord, in_status_week())
-        .where(on_register_as_at(week))
-    ).one()
-    return {
-        reason.value: (row[2 * i], row[2 * i + 1]) for i, reason in enumerate(Reason) if row[2 * i]
-    }
-
-
-def _year_groups(session: Session, week: date) -> dict[str, tuple[int, int]]:
-    """Children per National Curriculum year group in the academic year of the week."""
-    # Children born September to August share a cohort, named by the calendar year it ends in.
-    cohort = cast(extract("year", Pupil.date_of_birth), Integer) + case(
-        (extract("month", Pupil.date_of_birth) >= 9, 1), else_=0
-    )
-    academic_year = week.year if week.month >= 9 else week.year - 1
-    counts: dict[str, tuple[int, int]] = {}
-    for born, children, below in session.execute(
-        select(cohort, func.count(), func.sum(case((PupilWeek.below_threshold, 1), else_=0)))
-        .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
-        .where(on_register_as_at(week))
-        .group_by(cohort)
-    ):
-        label = year_group_label(academic_year - born - 4)
-        previous = counts.get(label, (0, 0))
-        counts[label] = (previous[0] + children, previous[1] + (below or 0))
-    return dict(sorted(counts.items(), key=lambda item: YEAR_ORDER.index(item[0])))
 
 
 YEAR_ORDER = ["Early years", "Reception", *(f"Year {n}" for n in range(1, 14)), "Post-18"]

@@ -1,5 +1,5 @@
 """week facts on register weeks, tallies for dashboards, the rules edition; records keyed by
-child and week first
+child and week first; the register's order indexed over each spell's last judgement
 
 The new columns and tallies are derived state: `upgrade_to_head` (app/migrations.py) re-judges
 every child once after this revision, because the rules edition it records is behind.
@@ -22,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 def _facts() -> list[sa.Column[object]]:
     return [
+        sa.Column("last_in_spell", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("short_hours", sa.Numeric(8, 2), server_default="0", nullable=False),
         sa.Column("provision_types", sa.Integer(), server_default="0", nullable=False),
         sa.Column("reasons", sa.Integer(), server_default="0", nullable=False),
@@ -38,6 +39,7 @@ def upgrade() -> None:
     with op.batch_alter_table("pupil_weeks") as table:
         for column in _facts():
             table.add_column(column)
+    _index_latest("last_in_spell")
     op.create_table(
         "tallies",
         sa.Column("measure", sa.String(length=20), nullable=False),
@@ -66,6 +68,19 @@ def downgrade() -> None:
     with op.batch_alter_table("register_version") as table:
         table.drop_column("rules")
     op.drop_table("tallies")
+    _index_latest("next_week IS NULL AND exit_reason IS NULL")
     with op.batch_alter_table("pupil_weeks") as table:
         for column in reversed(_facts()):
             table.drop_column(column.name)
+
+
+def _index_latest(condition: str) -> None:
+    """The register's order over the rows every "as at now" read rests on."""
+    op.drop_index("ix_pupil_weeks_latest", table_name="pupil_weeks")
+    op.create_index(
+        "ix_pupil_weeks_latest",
+        "pupil_weeks",
+        ["below_since", "pupil_id"],
+        postgresql_where=sa.text(condition),
+        sqlite_where=sa.text(condition),
+    )

@@ -20,7 +20,7 @@ from app.register.rules import (
     status_as_at,
     threshold_for,
     weekly_totals,
-    with_next_weeks,
+    with_next,
 )
 
 FULL_TIME = Decimal(25)
@@ -241,9 +241,12 @@ def test_term_week_ending_inverts_term_weeks(lengths: list[int], count: int, off
 def test_each_register_week_points_at_the_next() -> None:
     judged_weeks = judged([(START, Decimal(5)), (START + 2 * WEEK, Decimal(30))])
     # The helper's child leaves the register when school age ends in 2099.
-    assert [(j.week_commencing, following) for j, following in with_next_weeks(judged_weeks)] == [
+    assert [
+        (week.week_commencing, following and following.week_commencing)
+        for week, following in with_next(judged_weeks)
+    ] == [
         (START, START + 2 * WEEK),
         (START + 2 * WEEK, date(2100, 1, 4)),
         (date(2100, 1, 4), None),
     ]
-    assert list(with_next_weeks([])) == []
+    assert list(with_next([])) == []
