@@ -99,7 +99,7 @@ def figures(
         return result
     if on_register.below:
         result.mean_hours_below = on_register.below_hours / on_register.below
-        result.median_hours_below = _median(
+        result.median_hours_below = weighted_median(
             (Decimal(hours), count.children) for hours, count in counts[HOURS_BELOW].items()
         )
     runs = run_lengths(counts, week=week, calendar=calendar)
@@ -168,7 +168,7 @@ def _pairs(counts: dict[str, Tally]) -> dict[str, tuple[int, int]]:
     return {key: (count.children, count.below) for key, count in sorted(counts.items())}
 
 
-def _median(values: Iterable[tuple[Decimal, int]]) -> Decimal | None:
+def weighted_median(values: Iterable[tuple[Decimal, int]]) -> Decimal | None:
     """The median of values given with how many times each occurs."""
     ordered = sorted(values)
     total = sum(n for _, n in ordered)

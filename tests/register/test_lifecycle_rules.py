@@ -26,6 +26,7 @@ from app.register.rules import (
     provision_arrangements,
     status_as_at,
     weekly_totals,
+    with_new_weeks,
 )
 
 FULL_TIME = Decimal(25)
@@ -355,3 +356,29 @@ def test_an_exit_names_a_reason_and_is_never_followed_by_another(history: Histor
         if isinstance(row, RegisterExit):
             assert row.exit_reason in {*REASONS, "ceased_compulsory_school_age"}
             assert row.left_register_on < row.week_commencing
+
+
+@given(histories(), st.sets(st.integers(-2, 27), min_size=1, max_size=4), st.integers(1, 3))
+def test_new_weeks_extend_arrangements_as_drawing_them_again_would(
+    history: History, new: set[int], provider: int
+) -> None:
+    """The fast path for records of new weeks, when it answers, agrees with a full redraw."""
+    weeks = {week(n) for n in new} - {when for (p, when) in history.records if p == provider}
+    ends = [end for end in history.ends if end.provider_id == provider]
+    drawn = [a for a in history.provisions() if a.provider_id == provider]
+    extended = with_new_weeks(provider, drawn, ends, weeks)
+    records = [(p, when) for p, when in history.records if p == provider]
+    redrawn = provision_arrangements(records + [(provider, when) for when in weeks], ends)
+    if extended is not None:
+        assert extended == redrawn
+
+
+def test_new_weeks_extend_open_provision_and_reopen_ended_provision() -> None:
+    open_ = [Provision(1, week(0), week(3))]
+    assert with_new_weeks(1, open_, [], [week(4)]) == [Provision(1, week(0), week(4))]
+    ended = [Provision(1, week(0), week(3), week(3), "returned_full_time")]
+    assert with_new_weeks(1, ended, [], [week(6)]) == [*ended, Provision(1, week(6), week(6))]
+    # A week before the first arrangement, or an end stated beyond a reopening, needs a redraw.
+    assert with_new_weeks(1, open_, [], [week(-1)]) is None
+    late_end = [ProvisionEnd(1, week(8), "other")]
+    assert with_new_weeks(1, ended, late_end, [week(6)]) is None

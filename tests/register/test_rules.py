@@ -250,3 +250,25 @@ def test_each_register_week_points_at_the_next() -> None:
         (date(2100, 1, 4), None),
     ]
     assert list(with_next([])) == []
+
+
+def test_a_term_starts_on_the_las_dates_or_the_usual_english_ones() -> None:
+    calendar = SchoolCalendar(
+        terms=(
+            Term(date(2026, 9, 2), date(2026, 10, 23)),
+            Term(date(2026, 11, 2), date(2026, 12, 18)),
+        )
+    )
+    assert calendar.term_starts(date(2026, 10, 14)) == date(2026, 8, 31)
+    assert calendar.term_starts(date(2026, 10, 28)) == date(2026, 8, 31)  # half term
+    assert calendar.term_starts(date(2026, 11, 20)) == date(2026, 11, 2)
+    # Beyond the terms entered, and with no calendar: 1 September, 1 January, 1 April.
+    assert calendar.term_starts(date(2027, 2, 10)) == monday_of(date(2027, 1, 1))
+    assert NO_CALENDAR.term_starts(date(2027, 5, 3)) == monday_of(date(2027, 4, 1))
+    assert NO_CALENDAR.term_starts(date(2027, 3, 31)) == monday_of(date(2027, 1, 1))
+
+
+def test_school_days_count_back_as_well_as_forward() -> None:
+    calendar = SchoolCalendar(closures=frozenset({date(2026, 9, 14)}))
+    assert calendar.nth_school_day(date(2026, 9, 10), 3) == date(2026, 9, 15)
+    assert calendar.nth_school_day(date(2026, 9, 15), 3, step=-1) == date(2026, 9, 10)
