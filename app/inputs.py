@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Query
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -56,3 +56,11 @@ def field_error(model: str, field: str, message: str) -> ValidationError:
     return ValidationError.from_exception_data(
         model, [InitErrorDetails(type=error, loc=(field,), input=None)]
     )
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+# A request body as sent, for endpoints that parse it themselves.
+RawBody = Annotated[bytes, Depends(_raw_body)]

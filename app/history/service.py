@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, Date, Integer, String, insert, select
 from sqlalchemy.orm import Session
 
+from app.bulk import rows
 from app.models import ProvisionVersion, Revision
 from app.register.rules import ProvisionEnd
 from app.register.service import bump_register_version
@@ -24,6 +25,17 @@ RECORD_FIELDS = (
     "provision_start_date",
     "timetable_review_date",
     "timetable_end_date",
+)
+
+
+VERSION_COLUMNS = (
+    ("revision_id", Integer()),
+    ("pupil_id", Integer()),
+    ("provider_id", Integer()),
+    ("action", String()),
+    ("week_commencing", Date()),
+    ("end_id", Integer()),
+    ("details", JSON()),
 )
 
 
@@ -53,7 +65,9 @@ class History:
 
     session: Session
     client_id: str
-    versions: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[tuple[int, int, str, date | None, int | None, dict[str, Any]]] = field(
+        default_factory=list
+    )
 
     def keep(
         self,
@@ -66,16 +80,7 @@ class History:
         end_id: int | None = None,
     ) -> None:
         """Add a version: a record (by week) or an end (by id), as this write leaves it."""
-        self.versions.append(
-            {
-                "pupil_id": pupil_id,
-                "provider_id": provider_id,
-                "action": action,
-                "week_commencing": week_commencing,
-                "end_id": end_id,
-                "details": details,
-            }
-        )
+        self.versions.append((pupil_id, provider_id, action, week_commencing, end_id, details))
 
     def close(self) -> Revision | None:
         """Record the versions under a new revision numbered in commit order; call it last in
@@ -85,10 +90,14 @@ class History:
         revision = Revision(recorded_at=datetime.now(UTC), client_id=self.client_id)
         self.session.add(revision)
         self.session.flush()
-        self.session.execute(
-            insert(ProvisionVersion),
-            [version | {"revision_id": revision.id} for version in self.versions],
+        source = rows(
+            self.session,
+            "versions",
+            VERSION_COLUMNS,
+            [(revision.id, *version) for version in self.versions],
         )
+        names = [name for name, _ in VERSION_COLUMNS]
+        self.session.execute(insert(ProvisionVersion).from_select(names, select(source)))
         revision.number = bump_register_version(self.session)
         self.session.flush()
         return revision

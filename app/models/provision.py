@@ -51,8 +51,9 @@ class Provision(Base):
     __tablename__ = "provisions"
     __table_args__ = (Index("ix_provisions_provider_id", "provider_id"),)
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    # Derived: no foreign keys (see PupilWeek).
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(primary_key=True)
     start_week: Mapped[date] = mapped_column(Date, primary_key=True)
     last_week: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

@@ -71,7 +71,9 @@ class PupilWeek(Base):
         ),
     )
 
-    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), primary_key=True)
+    # Derived tables carry no foreign keys: they are rewritten from the records (which carry
+    # them) in the same transaction, and a key check per row would cost more than the row.
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
     week_commencing: Mapped[date] = mapped_column(Date, primary_key=True)
     total_hours: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     threshold_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2))

@@ -1,18 +1,29 @@
 """Ingest: validate against the register, store idempotently, keep every version, re-judge the
 children touched; and withdrawing a record sent in error."""
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal, Role
+from app.bulk import insert_into, rows
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidContent, NotFound
 from app.history.service import RECORD_FIELDS, History, record_details
@@ -26,6 +37,9 @@ from app.register.rules import SchoolAge, compulsory_school_age
 from app.register.service import load_calendar, lock_calendar
 
 Key = tuple[int, int, date]  # child, provider, week
+KEY_COLUMNS = (("pupil_id", Integer()), ("provider_id", Integer()), ("week_commencing", Date()))
+# A record's fields, typed as its columns, in RECORD_FIELDS order.
+FIELD_COLUMNS = tuple((name, getattr(ProvisionRecord, name).type) for name in RECORD_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ def ingest(
     pupils = _pupils_for(session, records, provider_ids, principal, pointer_prefix)
 
     keys = [
-        (pupils[r.upn].id, provider_id, r.week_commencing)
+        (pupils[r.upn], provider_id, r.week_commencing)
         for r, provider_id in zip(records, provider_ids, strict=True)
     ]
     existing = _stored_details(session, keys)
@@ -73,15 +87,14 @@ def ingest(
     new_rows, changed_rows = [], []
     for record, key in zip(records, keys, strict=True):
         pupil_id, provider_id, week = key
-        row = record.model_dump(include={"week_commencing", *RECORD_FIELDS})
-        row |= {"pupil_id": pupil_id, "provider_id": provider_id}
-        details = record_details(row)
+        fields = tuple(getattr(record, name) for name in RECORD_FIELDS)
+        details = record_details(dict(zip(RECORD_FIELDS, fields, strict=True)))
         stored = existing.get(key)
         if stored is None:
-            new_rows.append(row)
+            new_rows.append((*key, *fields))
             changes.created(pupil_id, provider_id, week)
         elif stored[1] != details:
-            changed_rows.append(row | {"id": stored[0]})
+            changed_rows.append((stored[0], *fields))
             changes.touch(pupil_id, week)
         else:
             continue
@@ -93,11 +106,19 @@ def ingest(
             details=details,
         )
     if new_rows:
-        # render_nulls keeps rows with and without optional fields in one multi-row INSERT.
-        session.execute(insert(ProvisionRecord).execution_options(render_nulls=True), new_rows)
+        source = rows(session, "sent", KEY_COLUMNS + FIELD_COLUMNS, new_rows)
+        names = [name for name, _ in KEY_COLUMNS + FIELD_COLUMNS]
+        session.execute(insert(ProvisionRecord).from_select(names, select(source)))
     if changed_rows:
-        session.execute(update(ProvisionRecord), changed_rows)
-    session.flush()
+        source = rows(session, "resent", (("id", Integer()), *FIELD_COLUMNS), changed_rows)
+        session.execute(
+            update(ProvisionRecord)
+            .where(ProvisionRecord.id == source.c.id)
+            .values(
+                {name: source.c[name] for name, _ in FIELD_COLUMNS} | {"updated_at": func.now()}
+            )
+            .execution_options(synchronize_session=False)
+        )
     ended = [
         end_provision(
             session,
@@ -245,62 +266,92 @@ def _pupils_for(
     provider_ids: Sequence[int],
     principal: Principal,
     prefix: str,
-) -> dict[str, Pupil]:
-    """The register's child for each UPN, creating new ones; a date of birth never changes.
+) -> dict[str, int]:
+    """The register's child (id) for each UPN, creating new ones; a date of birth never changes.
 
     The children's rows stay locked until the transaction ends, so concurrent submissions for
     the same child take turns (their judgements depend on each other's records).
     """
     _reject_inconsistent_dates_of_birth(records, prefix)
-    pupils = _locked_pupils(session, {r.upn for r in records})
-    known = {upn: pupil.id for upn, pupil in pupils.items()}
-    visible = readable_pupil_ids(session, principal, list(known.values()))
-    new_rows = {
-        r.upn: {
-            "upn": r.upn,
-            "temporary_upn": is_temporary_upn(r.upn),
-            "date_of_birth": r.date_of_birth,
-        }
-        for r in records
-        if r.upn not in pupils
-    }
-    if new_rows:
-        session.execute(_insert_ignoring_duplicates(session).values(list(new_rows.values())))
-        pupils |= _locked_pupils(session, set(new_rows))
-    errors, seen = [], []
-    for i, (record, provider_id) in enumerate(zip(records, provider_ids, strict=True)):
-        pupil = pupils[record.upn]
-        if pupil.date_of_birth != record.date_of_birth:
-            # Only a caller who may read the child is told the date of birth the register holds.
-            held = pupil.date_of_birth if pupil.id in visible else "a different date"
-            errors.append(
-                {
-                    "pointer": _pointer(prefix, i, "date_of_birth"),
-                    "detail": f"UPN {record.upn} is on the register with date of birth "
-                    f"{held}; this record says {record.date_of_birth}",
-                }
-            )
-            seen.append(
-                DateOfBirthConflict(
-                    pupil_id=pupil.id,
-                    provider_id=provider_id,
-                    date_of_birth_sent=record.date_of_birth,
-                )
-            )
-        # The latest name sent is kept, so officers can find the child; extracts never show it.
-        # Only a provider who may read the child (or is the first to send it) may rename it.
-        if record.upn not in known or pupil.id in visible:
-            pupil.given_name = record.given_name or pupil.given_name
-            pupil.family_name = record.family_name or pupil.family_name
-    if errors:
+    sent = {r.upn: r for r in records}
+    born = _locked_children(session, sent)
+    known = dict(born)
+    new = [
+        (upn, is_temporary_upn(upn), r.date_of_birth) for upn, r in sent.items() if upn not in born
+    ]
+    if new:
+        source = rows(
+            session,
+            "new_children",
+            (("upn", String()), ("temporary_upn", Boolean()), ("date_of_birth", Date())),
+            new,
+        )
+        session.execute(
+            insert_into(session, Pupil)
+            .from_select(["upn", "temporary_upn", "date_of_birth"], select(source).where(true()))
+            .on_conflict_do_nothing(index_elements=["upn"])
+        )
+        born |= _locked_children(session, {upn: sent[upn] for upn, _, _ in new})
+    mismatched = [
+        (i, record, provider_id)
+        for i, (record, provider_id) in enumerate(zip(records, provider_ids, strict=True))
+        if born[record.upn][1] != record.date_of_birth
+    ]
+    named = [r for r in sent.values() if r.given_name or r.family_name]
+    visible = (
+        readable_pupil_ids(
+            session,
+            principal,
+            [known[r.upn][0] for r in named + [m[1] for m in mismatched] if r.upn in known],
+        )
+        if mismatched or named
+        else set()
+    )
+    if mismatched:
         raise DateOfBirthMismatch(
             "A UPN was sent with a different date of birth; nothing was stored. "
             "Check the child's record, or ask the LA to correct the register.",
-            errors=errors,
-            seen=seen,
+            errors=[
+                {
+                    "pointer": _pointer(prefix, i, "date_of_birth"),
+                    "detail": f"UPN {record.upn} is on the register with date of birth "
+                    f"{_held(born[record.upn], visible)}; this record says {record.date_of_birth}",
+                }
+                for i, record, _ in mismatched
+            ],
+            seen=[
+                DateOfBirthConflict(
+                    pupil_id=born[record.upn][0],
+                    provider_id=provider_id,
+                    date_of_birth_sent=record.date_of_birth,
+                )
+                for _, record, provider_id in mismatched
+            ],
         )
-    session.flush()
-    return pupils
+    # The latest name sent is kept, so officers can find the child; extracts never show it.
+    # Only a provider who may read the child (or is the first to send it) may rename it.
+    renamed = [
+        (born[r.upn][0], r.given_name, r.family_name)
+        for r in named
+        if r.upn not in known or known[r.upn][0] in visible
+    ]
+    if renamed:
+        source = rows(
+            session,
+            "names",
+            (("id", Integer()), ("given_name", String()), ("family_name", String())),
+            renamed,
+        )
+        session.execute(
+            update(Pupil)
+            .where(Pupil.id == source.c.id)
+            .values(
+                given_name=func.coalesce(source.c.given_name, Pupil.given_name),
+                family_name=func.coalesce(source.c.family_name, Pupil.family_name),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return {upn: child[0] for upn, child in born.items()}
 
 
 def _reject_inconsistent_dates_of_birth(records: Sequence[ProvisionRecordIn], prefix: str) -> None:
@@ -327,42 +378,51 @@ def _repeats(keys: Sequence[Hashable]) -> Iterator[tuple[int, int]]:
             yield index, earlier
 
 
-def _locked_pupils(session: Session, upns: set[str]) -> dict[str, Pupil]:
-    """The children with these UPNs, locked in id order so that no two writers deadlock."""
-    query = select(Pupil).where(Pupil.upn.in_(upns)).order_by(Pupil.id).with_for_update()
-    return {pupil.upn: pupil for pupil in session.scalars(query)}
+def _held(child: tuple[int, date], visible: set[int]) -> date | str:
+    """Only a caller who may read the child is told the date of birth the register holds."""
+    return child[1] if child[0] in visible else "a different date"
 
 
-def _insert_ignoring_duplicates(session: Session) -> Insert:
-    """INSERT that skips children another writer has just added (both databases support it)."""
-    insert_for = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
-    return insert_for(Pupil).on_conflict_do_nothing(index_elements=[Pupil.upn])
+def _locked_children(session: Session, upns: Iterable[str]) -> dict[str, tuple[int, date]]:
+    """The id and date of birth of each child with these UPNs, locked in id order so that no two
+    writers deadlock."""
+    wanted = rows(session, "upns", (("upn", String()),), [(upn,) for upn in sorted(upns)])
+    return {
+        upn: (pupil_id, born)
+        for pupil_id, upn, born in session.execute(
+            select(Pupil.id, Pupil.upn, Pupil.date_of_birth)
+            .where(Pupil.upn.in_(select(wanted.c.upn)))
+            .order_by(Pupil.id)
+            .with_for_update()
+        )
+    }
 
 
 def _stored_details(session: Session, keys: Sequence[Key]) -> dict[Key, tuple[int, Any]]:
     """The id and version details of each stored record with one of these keys."""
-    columns = [getattr(ProvisionRecord, name) for name in RECORD_FIELDS]
-    rows = session.execute(
+    wanted = rows(session, "keys", KEY_COLUMNS, sorted(set(keys)))
+    found = session.execute(
         select(
             ProvisionRecord.pupil_id,
             ProvisionRecord.provider_id,
             ProvisionRecord.week_commencing,
             ProvisionRecord.id,
-            *columns,
-        ).where(
-            ProvisionRecord.pupil_id.in_({k[0] for k in keys}),
-            ProvisionRecord.week_commencing.in_({k[2] for k in keys}),
-            ProvisionRecord.provider_id.in_({k[1] for k in keys}),
+            *(getattr(ProvisionRecord, name) for name in RECORD_FIELDS),
+        ).join(
+            wanted,
+            and_(
+                ProvisionRecord.pupil_id == wanted.c.pupil_id,
+                ProvisionRecord.week_commencing == wanted.c.week_commencing,
+                ProvisionRecord.provider_id == wanted.c.provider_id,
+            ),
         )
     )
-    wanted = set(keys)
     return {
         (row[0], row[1], row[2]): (
             row[3],
             record_details(dict(zip(RECORD_FIELDS, row[4:], strict=True))),
         )
-        for row in rows
-        if (row[0], row[1], row[2]) in wanted
+        for row in found
     }
 
 

@@ -8,7 +8,7 @@ where the rules continue from).
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -52,7 +52,7 @@ from app.register.rules import (
     with_next,
 )
 from app.register.service import StoredWeek, arrangements_of, register_week_of
-from app.register.tallies import Counted, cohort_of, tally_changes
+from app.register.tallies import Counted, cohort_of, moved_end, tally_changes
 
 Pair = tuple[int, int]  # child, provider
 PAIR_COLUMNS = (("pupil_id", Integer()), ("provider_id", Integer()))
@@ -378,8 +378,9 @@ def _rejudge(
                 )
             )
             if earlier_row.exit_reason is None:
-                before.append(counted(earlier_row, cohort))
-                after.append(replace(counted(earlier_row, cohort), next_week=next_week))
+                stopped, started = moved_end(counted(earlier_row, cohort), next_week)
+                before += stopped
+                after += started
 
     cohorts = {pupil_id: cohort_of(born[pupil_id]) for pupil_id in first_weeks}
     doomed = select(PupilWeek.pupil_id, PupilWeek.week_commencing).join(

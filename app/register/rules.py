@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache, cached_property
 
 WEEK = timedelta(days=7)
 SCHOOL_DAYS_IN_FULL_WEEK = 5
@@ -41,6 +42,10 @@ class SchoolCalendar:
     _spans: dict[tuple[date, date], int] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    _next: dict[date, date] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _term_starts: dict[date, date] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terms", tuple(sorted(self.terms, key=lambda term: term.start)))
@@ -71,12 +76,17 @@ class SchoolCalendar:
         """The Monday of the week the term holding ``day`` began: the LA's term (or the last
         one before it) within the span of terms entered; outside it, the usual English terms
         from 1 September, 1 January and 1 April."""
-        term = self.term_containing(day)
-        if term is not None and day <= self.terms[-1].end:
-            return monday_of(term.start)
-        year = day.year
-        usual = (date(year - 1, 9, 1), date(year, 1, 1), date(year, 4, 1), date(year, 9, 1))
-        return monday_of(max(start for start in usual if start <= day))
+        starts = self._term_starts.get(day)
+        if starts is None:
+            term = self.term_containing(day)
+            if term is not None and day <= self.terms[-1].end:
+                starts = monday_of(term.start)
+            else:
+                year = day.year
+                usual = (date(year - 1, 9, 1), date(year, 1, 1), date(year, 4, 1), date(year, 9, 1))
+                starts = monday_of(max(start for start in usual if start <= day))
+            self._term_starts[day] = starts
+        return starts
 
     def nth_school_day(self, first_day: date, n: int, *, step: int = 1) -> date | None:
         """The ``n``-th school day counting from ``first_day`` (backwards with ``step`` -1);
@@ -96,10 +106,14 @@ class SchoolCalendar:
 
     def next_term_week(self, after: date) -> date:
         """The first term week after the week of ``after``."""
-        week = monday_of(after) + WEEK
-        # Outside the span of the terms entered every week is a term week, so this ends.
-        while not self.is_term_week(week):
-            week += WEEK
+        start = monday_of(after)
+        week = self._next.get(start)
+        if week is None:
+            week = start + WEEK
+            # Outside the span of the terms entered every week is a term week, so this ends.
+            while not self.is_term_week(week):
+                week += WEEK
+            self._next[start] = week
         return week
 
     def term_weeks(self, first: date, last: date) -> int:
@@ -153,15 +167,21 @@ class SchoolAge:
     starts: date
     ends: date
 
+    @cached_property
+    def _weeks(self) -> tuple[date, date]:
+        return monday_of(self.starts), monday_of(self.ends)
+
     def covers(self, week_commencing: date) -> bool:
         """The week has a day of compulsory school age."""
-        return monday_of(self.starts) <= week_commencing <= monday_of(self.ends)
+        first, last = self._weeks
+        return first <= week_commencing <= last
 
 
 # A child reaches compulsory school age on the first of these days after their fifth birthday.
 _SCHOOL_AGE_STARTS = ((1, 1), (4, 1), (9, 1))
 
 
+@cache  # a few thousand distinct dates of birth, asked about for every write
 def compulsory_school_age(date_of_birth: date) -> SchoolAge:
     """From the 1 January, 1 April or 1 September after the fifth birthday to the last Friday
     of June of the school year (September to August) in which the child turns 16."""
@@ -205,11 +225,15 @@ class Provision:
     end_date: date | None = None
     end_reason: str | None = None
 
+    @cached_property
+    def end_week(self) -> date | None:
+        """The week of the end date, which the arrangement covers."""
+        return None if self.end_date is None else monday_of(self.end_date)
+
     def open_in(self, week_commencing: date) -> bool:
         """The arrangement covers the week (an end date counts its own week)."""
-        return self.start_week <= week_commencing and (
-            self.end_date is None or week_commencing <= monday_of(self.end_date)
-        )
+        end = self.end_week
+        return self.start_week <= week_commencing and (end is None or week_commencing <= end)
 
 
 def provision_arrangements(

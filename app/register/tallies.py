@@ -7,11 +7,11 @@ week the sum of the changes up to that week: a summary costs the same for a thou
 as for a million, and a write changes only the counts of the weeks it touches.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from app.register.facts import PROVISION_TYPES, REASONS, WeekFacts, codes
 from app.register.rules import WEEK
@@ -33,7 +33,8 @@ TallyKey = tuple[date, str, str]  # week, measure, key
 
 @dataclass(frozen=True)
 class Counted:
-    """A judgement as the counts see it: how long its state lasts, and what it counts under."""
+    """A judgement as the counts see it: how long its state lasts, and what it counts under.
+    Not ``reported`` for a stretch of a longer state (the return was for its first week)."""
 
     week_commencing: date
     next_week: date | None
@@ -42,6 +43,7 @@ class Counted:
     below_since: date | None
     cohort: int
     facts: WeekFacts
+    reported: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class Tally:
         return bool(self.children or self.below or self.below_hours)
 
 
-NOTHING = Tally(0, 0, Decimal(0))
+ZERO = Decimal(0)
+NOTHING = Tally(0, 0, ZERO)
 
 
 def cohort_of(date_of_birth: date) -> int:
@@ -76,23 +79,42 @@ def cohort_of(date_of_birth: date) -> int:
 
 def tally_changes(before: Iterable[Counted], after: Iterable[Counted]) -> dict[TallyKey, Tally]:
     """The changes to the counts when the judgements ``before`` are replaced by ``after``."""
-    changes: dict[TallyKey, Tally] = defaultdict(lambda: NOTHING)
+    sums: dict[TallyKey, list[Any]] = {}
+
+    def add(key: TallyKey, children: int, below: int, hours: Decimal) -> None:
+        entry = sums.get(key)
+        if entry is None:
+            sums[key] = [children, below, hours]
+        else:
+            entry[0] += children
+            entry[1] += below
+            entry[2] += hours
+
     for sign, judgements in ((-1, before), (1, after)):
         for judgement in judgements:
-            one = Tally(
-                1,
-                judgement.below_threshold,
-                judgement.total_hours if judgement.below_threshold else Decimal(0),
-            )
-            change = one if sign > 0 else -one
+            below = sign if judgement.below_threshold else 0
+            hours = sign * judgement.total_hours if judgement.below_threshold else ZERO
             start, end = judgement.week_commencing, judgement.next_week
             for measure, key in _measures(judgement):
-                changes[start, measure, key] += change
+                add((start, measure, key), sign, below, hours)
                 if end is not None:
-                    changes[end, measure, key] += -change
-            changes[start, REPORTED, ""] += change
-            changes[start + WEEK, REPORTED, ""] += -change
-    return {key: change for key, change in changes.items() if change}
+                    add((end, measure, key), -sign, -below, -hours)
+            if judgement.reported:
+                add((start, REPORTED, ""), sign, below, hours)
+                add((start + WEEK, REPORTED, ""), -sign, -below, -hours)
+    return {key: Tally(*entry) for key, entry in sums.items() if any(entry)}
+
+
+def moved_end(judgement: Counted, next_week: date | None) -> tuple[list[Counted], list[Counted]]:
+    """What a judgement stops and starts counting for when its state ends at ``next_week``
+    instead: only the weeks between the two ends change (``tally_changes`` of the result)."""
+    old = judgement.next_week
+    if old == next_week:
+        return [], []
+    if old is None or (next_week is not None and next_week < old):
+        assert next_week is not None
+        return [replace(judgement, week_commencing=next_week, next_week=old, reported=False)], []
+    return [], [replace(judgement, week_commencing=old, next_week=next_week, reported=False)]
 
 
 def _measures(judgement: Counted) -> Iterator[tuple[str, str]]:

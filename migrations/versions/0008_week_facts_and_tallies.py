@@ -35,7 +35,19 @@ def _facts() -> list[sa.Column[object]]:
     ]
 
 
+# Derived tables lose their foreign keys: rewritten from the records in the same transaction,
+# they do not need a key check per row, which costs more than the row.
+DERIVED_KEYS = (
+    ("pupil_weeks", "fk_pupil_weeks_pupil_id_pupils", "pupil_id", "pupils"),
+    ("provisions", "fk_provisions_pupil_id_pupils", "pupil_id", "pupils"),
+    ("provisions", "fk_provisions_provider_id_providers", "provider_id", "providers"),
+)
+
+
 def upgrade() -> None:
+    for table_name, key, _, _ in DERIVED_KEYS:
+        with op.batch_alter_table(table_name) as table:
+            table.drop_constraint(key, type_="foreignkey")
     with op.batch_alter_table("pupil_weeks") as table:
         for column in _facts():
             table.add_column(column)
@@ -72,6 +84,9 @@ def downgrade() -> None:
     with op.batch_alter_table("pupil_weeks") as table:
         for column in reversed(_facts()):
             table.drop_column(column.name)
+    for table_name, key, column, referred in DERIVED_KEYS:
+        with op.batch_alter_table(table_name) as table:
+            table.create_foreign_key(key, referred, [column], ["id"])
 
 
 def _index_latest(condition: str) -> None:

@@ -1,6 +1,7 @@
 """The register's counts kept as changes by week, and the week facts they count."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from app.register.tallies import (
     Counted,
     Tally,
     cohort_of,
+    moved_end,
     tally_changes,
 )
 
@@ -199,3 +201,15 @@ def test_unreported_weeks_are_not_reported() -> None:
         (PROVISION_TYPE, "mainstream_school"): 1, (PROVIDER, "1"): 1})  # fmt: skip
     assert summed(changes, START)[REPORTED, ""] == 1
     assert summed(changes, START + 3 * WEEK) == Counter()
+
+
+@given(children(), st.data())
+def test_moving_a_judgements_end_changes_only_the_weeks_between(
+    judgements: list[list[Counted]], data: st.DataObject
+) -> None:
+    judgement = data.draw(st.sampled_from([j for chain in judgements for j in chain]))
+    end = data.draw(st.one_of(st.none(), st.integers(1, 30).map(lambda n: START + n * WEEK)))
+    if end is not None and end <= judgement.week_commencing:
+        return
+    moved = replace(judgement, next_week=end)
+    assert tally_changes(*moved_end(judgement, end)) == tally_changes([judgement], [moved])
