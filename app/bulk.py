@@ -2,18 +2,16 @@
 
 The rows travel as one parameter: a JSON document (an array of rows) that the database reads
 as a table, with jsonb_array_elements on PostgreSQL (parsed once) and json_each on SQLite. A
-statement over a thousand rows is one round trip with one parameter, encoded and parsed in C,
-not a thousand bound rows. Statements join these rows like a table: insert from them, update
-or delete the rows they match.
+statement over a thousand rows is one round trip with one parameter, written (orjson) and read
+in C, not a thousand bound rows. Statements join these rows like a table: insert from them,
+update or delete the rows they match.
 """
 
-import json
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Subquery, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy import type_coerce as coerce
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,9 +30,7 @@ def rows(
 ) -> Subquery:
     """``values`` (one tuple per row) as a subquery named ``name`` with these typed columns."""
     postgres = is_postgresql(session)
-    document = json.dumps(
-        [list(row) for row in values], default=partial(_json_value, exact=postgres)
-    )
+    document = orjson.dumps(values, default=_exact if postgres else float).decode()
     if postgres:
         elements = (
             func.jsonb_array_elements(
@@ -64,14 +60,10 @@ def rows(
     ).subquery(name)
 
 
-def _json_value(value: Any, *, exact: bool) -> Any:
-    # PostgreSQL reads a decimal from text exactly; SQLite keeps NUMERIC as a number, as
-    # SQLAlchemy stores it there. Dates are ISO text on both.
-    if isinstance(value, Decimal):
-        return str(value) if exact else float(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"cannot carry {type(value).__name__} in bulk rows")
+def _exact(value: Decimal) -> str:
+    # PostgreSQL reads a decimal from text exactly; SQLite keeps NUMERIC as a number (float), as
+    # SQLAlchemy stores it there. orjson writes dates as ISO text for both.
+    return str(value)
 
 
 def insert_into(session: Session, table: type[Any]) -> postgresql.Insert | sqlite.Insert:

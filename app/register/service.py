@@ -91,14 +91,19 @@ def latest_register_weeks(
 def arrangements_of(session: Session, pupil_ids: Collection[int]) -> dict[int, list[Provision]]:
     """Each child's provision arrangements, as stored."""
     arrangements: dict[int, list[Provision]] = defaultdict(list)
-    for row in session.scalars(
-        select(ProvisionRow)
+    for pupil_id, provider_id, start, last, end_date, end_reason in session.execute(
+        select(
+            ProvisionRow.pupil_id,
+            ProvisionRow.provider_id,
+            ProvisionRow.start_week,
+            ProvisionRow.last_week,
+            ProvisionRow.end_date,
+            ProvisionRow.end_reason,
+        )
         .where(ProvisionRow.pupil_id.in_(pupil_ids))
         .order_by(ProvisionRow.provider_id, ProvisionRow.start_week)
     ):
-        arrangements[row.pupil_id].append(
-            Provision(row.provider_id, row.start_week, row.last_week, row.end_date, row.end_reason)
-        )
+        arrangements[pupil_id].append(Provision(provider_id, start, last, end_date, end_reason))
     return arrangements
 
 
