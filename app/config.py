@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_batch_records: int = Field(default=5000, ge=1)
 
+    # Processes serving requests (one per core). Each holds up to twice the pool size in
+    # database connections and admits that many requests at once; keep the total under the
+    # database's max_connections. SQLite has one writer: one worker.
+    workers: int = Field(
+        default=1, ge=1, le=64, validation_alias=AliasChoices("WORKERS", "REGISTER_WORKERS")
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    # Finished summaries kept per process (0 turns the cache off, e.g. to measure without it).
+    aggregate_cache_size: int = Field(default=256, ge=0)
+
+    @model_validator(mode="after")
+    def one_worker_for_sqlite(self) -> "Settings":
+        if self.database_url.startswith("sqlite") and self.workers > 1:
+            raise ValueError("SQLite has one writer: run WORKERS=1, or use PostgreSQL")
+        return self
+
     @model_validator(mode="after")
     def refuse_placeholder_key(self) -> "Settings":
         key = self.jwt_signing_key.get_secret_value()

@@ -8,23 +8,19 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 10, 10
+POOL_SIZE = 10
 
 
-def connection_capacity(url: str) -> int:
-    """How many connections the engine for this URL can hand out at once."""
-    return 1 if url.startswith("sqlite") else POSTGRES_POOL_SIZE + POSTGRES_MAX_OVERFLOW
+def connection_capacity(url: str, *, pool_size: int = POOL_SIZE) -> int:
+    """How many connections the engine for this URL can hand out at once (as many again as
+    the pool keeps open may be opened under load)."""
+    return 1 if url.startswith("sqlite") else 2 * pool_size
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
     if not url.startswith("sqlite"):
-        return create_engine(
-            url,
-            pool_pre_ping=True,
-            pool_size=POSTGRES_POOL_SIZE,
-            max_overflow=POSTGRES_MAX_OVERFLOW,
-        )
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
     # SQLite has one writer at a time, so requests queue for a single connection rather than
     # contending for the file lock.
     engine = create_engine(

@@ -44,7 +44,7 @@ Authenticate with OAuth2 client credentials at `POST /api/v1/auth/token`, then s
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for these settings (the environment's by default)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.aggregates = AggregateCache()
+    app.state.aggregates = AggregateCache(size=settings.aggregate_cache_size)
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(audit_trail, scope="function")])
     for router in (
@@ -86,7 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_conflict_recorder(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ConnectionAdmission, capacity=connection_capacity(settings.sqlalchemy_url))
+    app.add_middleware(
+        ConnectionAdmission,
+        capacity=connection_capacity(
+            settings.sqlalchemy_url, pool_size=settings.database_pool_size
+        ),
+    )
     return app
 
 

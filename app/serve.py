@@ -39,7 +39,18 @@ def main() -> None:
         f"-d client_secret={secret}\n",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True)
+    if settings.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True)
+    else:
+        # Each worker process builds its own app (and database pool) from the environment.
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=settings.workers,
+            proxy_headers=True,
+        )
 
 
 if __name__ == "__main__":

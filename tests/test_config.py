@@ -4,6 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import DEVELOPMENT_SIGNING_KEY, Settings
+from app.summary.cache import AggregateCache
 
 
 @pytest.mark.parametrize("key", [DEVELOPMENT_SIGNING_KEY, "short"])
@@ -24,3 +25,25 @@ def test_the_documented_environment_variable_selects_production(
     monkeypatch.setenv("REGISTER_ENV", "production")
     with pytest.raises(ValidationError, match="REGISTER_JWT_SIGNING_KEY"):
         Settings()
+
+
+def test_workers_come_from_the_environment_and_sqlite_gets_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WORKERS", "2")
+    assert Settings(database_url="postgresql://register@db/register").workers == 2
+    with pytest.raises(ValidationError, match="SQLite has one writer"):
+        Settings(database_url="sqlite:///./register.db")
+
+
+def test_an_aggregate_cache_of_size_zero_keeps_nothing() -> None:
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(1)
+        return len(computed)
+
+    off = AggregateCache(size=0)
+    assert [off.get_or_compute("summary", compute) for _ in range(2)] == [1, 2]
+    kept = AggregateCache(size=1)
+    assert [kept.get_or_compute("summary", compute) for _ in range(2)] == [3, 3]

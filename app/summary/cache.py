@@ -26,8 +26,9 @@ class AggregateCache:
                 self._entries.move_to_end(key)
                 return cast(T, self._entries[key])
         value = compute()
-        with self._lock:
-            self._entries[key] = value
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        if self._size:
+            with self._lock:
+                self._entries[key] = value
+                if len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
         return value
