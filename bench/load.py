@@ -21,13 +21,23 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from sqlalchemy import select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.orm import Session
 
 from app.database import make_engine
 from app.demo import SyntheticLA
 from app.history.service import RECORD_FIELDS
-from app.models import ClosureDay, Provision, PupilWeek, Term, WeekTally
+from app.models import (
+    ClosureDay,
+    Provider,
+    Provision,
+    ProvisionRecord,
+    Pupil,
+    PupilWeek,
+    Term,
+    WeekTally,
+)
+from app.models import ProvisionEnd as ProvisionEndRow
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import (
     ARRANGEMENT_COLUMNS,
@@ -223,7 +233,8 @@ def bulk_history(
         calendar = _calendar(url)
         arrangements: list[bytes] = []
         expected = Expected({})
-        with psycopg.connect(url) as reader:
+        engine = make_engine(sqlalchemy_url(url))
+        with engine.connect() as reader:
             judged = 0
             weeks: list[bytes] = []
             for drawn, rows in expected.children(reader, calendar, full_time_hours):
@@ -233,6 +244,7 @@ def bulk_history(
                     judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
                     weeks = []
             judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
+        engine.dispose()
         _copy(cursor, "provisions", ARRANGEMENT_NAMES, arrangements)
         _copy(cursor, "tallies", TALLY_NAMES, [copy_line(row) for row in expected.tally_rows()])
         cursor.execute("UPDATE register_version SET rules = %s", (EDITION,))
@@ -274,8 +286,17 @@ def _calendar(url: str) -> SchoolCalendar:
 
 Row = tuple[Any, ...]
 RECORD_COLUMNS = (
-    "pupil_id, week_commencing, hours, provider_id, provision_type, reasons, exclusion_type, "
-    "exclusion_start_date, provision_start_date, timetable_review_date, timetable_end_date"
+    "pupil_id",
+    "week_commencing",
+    "hours",
+    "provider_id",
+    "provision_type",
+    "reasons",
+    "exclusion_type",
+    "exclusion_start_date",
+    "provision_start_date",
+    "timetable_review_date",
+    "timetable_end_date",
 )
 
 
@@ -286,44 +307,41 @@ class Expected:
     tallies: dict[TallyKey, Tally]
 
     def children(
-        self,
-        connection: psycopg.Connection[Any],
-        calendar: SchoolCalendar,
-        full_time_hours: Decimal,
+        self, connection: Connection, calendar: SchoolCalendar, full_time_hours: Decimal
     ) -> Iterator[tuple[list[Row], list[Row]]]:
         """Each child's arrangement and register week rows, in child id order; the counts
         are added up as they go."""
-        born = dict(connection.execute("SELECT id, date_of_birth FROM pupils").fetchall())
-        roll_keepers = {
-            row[0]
-            for row in connection.execute(
-                "SELECT id FROM providers WHERE kind = ANY(%s)", (list(ROLL_KEEPING_KINDS),)
-            )
-        }
+        born = dict(connection.execute(select(Pupil.id, Pupil.date_of_birth)).all())
+        roll_keepers = set(
+            connection.scalars(select(Provider.id).where(Provider.kind.in_(ROLL_KEEPING_KINDS)))
+        )
         ends: dict[int, list[ProvisionEnd]] = defaultdict(list)
         for child, provider_id, end_date, reason in connection.execute(
-            "SELECT pupil_id, provider_id, end_date, end_reason FROM provision_ends ORDER BY id"
+            select(
+                ProvisionEndRow.pupil_id,
+                ProvisionEndRow.provider_id,
+                ProvisionEndRow.end_date,
+                ProvisionEndRow.end_reason,
+            ).order_by(ProvisionEndRow.id)
         ):
             ends[child].append(ProvisionEnd(provider_id, end_date, reason))
-        with connection.cursor(name="records") as cursor:
-            cursor.itersize = 20_000
-            cursor.execute(
-                f"SELECT {RECORD_COLUMNS} FROM provision_records ORDER BY pupil_id"  # noqa: S608
+        records = connection.execution_options(yield_per=20_000).execute(
+            select(*(getattr(ProvisionRecord, name) for name in RECORD_COLUMNS)).order_by(
+                ProvisionRecord.pupil_id
             )
-            pupil_id: int | None = None
-            records: list[Row] = []
-            for record in cursor:
-                if record[0] != pupil_id:
-                    if pupil_id is not None:
-                        yield self._derive(
-                            pupil_id, records, ends, born, roll_keepers, calendar, full_time_hours
-                        )
-                    pupil_id, records = record[0], []
-                records.append(record)
-            if pupil_id is not None:
-                yield self._derive(
-                    pupil_id, records, ends, born, roll_keepers, calendar, full_time_hours
-                )
+        )
+        pupil_id: int | None = None
+        sent: list[Row] = []
+        for record in records:
+            if record[0] != pupil_id:
+                if pupil_id is not None:
+                    yield self._derive(
+                        pupil_id, sent, ends, born, roll_keepers, calendar, full_time_hours
+                    )
+                pupil_id, sent = record[0], []
+            sent.append(tuple(record))
+        if pupil_id is not None:
+            yield self._derive(pupil_id, sent, ends, born, roll_keepers, calendar, full_time_hours)
 
     def _derive(
         self,
@@ -394,29 +412,29 @@ def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
     """Compare every stored arrangement, register week and count with the rules applied to the
     stored records and ends."""
     started = time.perf_counter()
+    engine = make_engine(sqlalchemy_url(url))
     calendar = _calendar(url)
     expected = Expected({})
-    with psycopg.connect(url) as sources:
+    with engine.connect() as sources:
         children = list(expected.children(sources, calendar, full_time_hours))
+    counted = or_(WeekTally.children != 0, WeekTally.below != 0, WeekTally.below_hours != 0)
     results: dict[str, Any] = {}
-    for table, columns, keys, rows in (
-        ("pupil_weeks", PUPIL_WEEK_NAMES, 2, (row for child in children for row in child[1])),
-        ("provisions", ARRANGEMENT_NAMES, 3, (row for child in children for row in child[0])),
-        ("tallies", TALLY_NAMES, 3, iter(expected.tally_rows())),
-    ):
-        with psycopg.connect(url) as derived, derived.cursor(name="stored") as stored:
-            stored.itersize = 20_000
+    with engine.connect() as derived:
+        for table, columns, keys, rows, where in (
+            ("pupil_weeks", PUPIL_WEEK_NAMES, 2, [r for child in children for r in child[1]], None),
+            ("provisions", ARRANGEMENT_NAMES, 3, [r for child in children for r in child[0]], None),
             # Counts whose changes cancelled out may stay as zero rows; they count nothing.
-            nonzero = (
-                " WHERE children <> 0 OR below <> 0 OR below_hours <> 0"
-                if table == "tallies"
-                else ""
+            ("tallies", TALLY_NAMES, 3, expected.tally_rows(), counted),
+        ):
+            model = {"pupil_weeks": PupilWeek, "provisions": Provision, "tallies": WeekTally}[table]
+            query = select(*(getattr(model, c) for c in columns)).order_by(
+                *(getattr(model, c) for c in columns[:keys])
             )
-            stored.execute(
-                f"SELECT {', '.join(columns)} FROM {table}{nonzero} "  # noqa: S608 - constants
-                f"ORDER BY {', '.join(columns[:keys])}"
+            stored = derived.execution_options(yield_per=20_000).execute(
+                query if where is None else query.where(where)
             )
-            results[table] = _compare(rows, stored, keys)
+            results[table] = _compare(iter(rows), (tuple(row) for row in stored), keys)
+    engine.dispose()
     return {
         "rows_compared": sum(r["rows_compared"] for r in results.values()),
         "mismatches": sum(r["mismatches"] for r in results.values()),

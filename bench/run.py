@@ -1,19 +1,25 @@
-"""`make bench`: the register's throughput and latency on PostgreSQL, at two scales.
+"""`make bench`: what the register's users meet, measured in one run.
 
-    python -m bench.run [--scale small|large|both] [--database-url URL] [--keep-db]
-                        [--out docs/bench-results.json] [--large-children N]
+    python -m bench.run [--scale small,sqlite,large,national | all] [--database-url URL]
+                        [--workers N] [--keep-db] [--out docs/bench-results.json] ...
 
-Each scale gets a throwaway database ``cnfte_bench_<random>`` on the PostgreSQL server at
-``--database-url``, brought to head with ``upgrade_to_head``; the real service runs under
-uvicorn in a subprocess and is driven over HTTP with httpx. See docs/PERFORMANCE.md.
+Scales: ``small`` (5,000 children, every week over HTTP, PostgreSQL), ``sqlite`` (the same on
+the embedded SQLite default), ``large`` (100,000 children: history bulk-loaded, the last term
+weeks over HTTP) and ``national`` (1,000,000 children, history bulk-loaded, reads). Each gets a
+throwaway database (``cnfte_bench_<random>`` on the PostgreSQL server at ``--database-url``,
+or a temporary SQLite file) brought to head with ``upgrade_to_head``; the real service runs
+under uvicorn with ``--workers`` processes in a subprocess and is driven over HTTP with httpx.
+See docs/PERFORMANCE.md.
 """
 
 import argparse
 import json
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,18 +31,23 @@ from typing import Any
 
 import httpx
 import psycopg
+from sqlalchemy import func, select
 from stdnum.gb import upn as stdnum_upn
 
 from app.config import Settings
+from app.database import make_engine
 from app.demo import generate_la
 from app.migrations import upgrade_to_head
+from app.models import Pupil
 from app.register.rules import WEEK, monday_of
 from bench import api as http
 from bench.load import (
     bulk_history,
     check_against_service,
     check_derived_state,
+    copy_line,
     copy_lines,
+    sqlalchemy_url,
     vacuum_analyze,
     write_calendar,
 )
@@ -49,22 +60,27 @@ from bench.server import (
     drop_database,
     server_version,
 )
-from bench.workload import BARE_COLUMNS, BARE_TABLE, HttpWork, prepare
+from bench.workload import BARE_COLUMNS, BARE_TABLE, HttpWork, Phase, prepare
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
-# The benchmark's "now": its two years of weekly returns end in this week.
+# The benchmark's "now": its weekly returns end in this week.
 LAST_WEEK = date(2026, 11, 23)
 CALENDAR_WEEKS = 104  # two years: about 80 term weeks
 PROVIDERS = 60
-CLIENTS = 4
-ENDPOINTS = ("pupil_status", "register_below_threshold", "summary", "alerts")
+# What dashboards read while schools push (during the phase of batches of 1,000, 4 clients).
+DURING_INGEST = ("summary", "register_below_threshold", "pupil_status")
+MIXED_PHASE = Phase(1000, 4)
+ENDPOINTS = ("pupil_status", "register_below_threshold", "summary", "trend", "alerts")
+SCALES = ("small", "sqlite", "large", "national")
 
 
 @dataclass(frozen=True)
 class Scale:
     name: str
     children: int
+    database: str  # "postgresql" or "sqlite"
     http_weeks: int | None  # trailing term weeks sent over HTTP; None = all of them
+    calendar_weeks: int = CALENDAR_WEEKS
 
     @property
     def bulk(self) -> bool:
@@ -73,34 +89,42 @@ class Scale:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--scale", choices=("small", "large", "both"), default="both")
+    parser.add_argument(
+        "--scale", default="small,sqlite,large", help=f"comma-separated of {SCALES}, or all"
+    )
     parser.add_argument(
         "--database-url",
         default=DEFAULT_SERVER,
         help="PostgreSQL server on which to create the throwaway databases",
     )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--out", default="docs/bench-results.json", help="JSON results file")
     parser.add_argument("--small-children", type=int, default=5_000)
     parser.add_argument("--large-children", type=int, default=100_000)
+    parser.add_argument("--large-http-weeks", type=int, default=4)
+    parser.add_argument("--national-children", type=int, default=1_000_000)
+    parser.add_argument("--national-weeks", type=int, default=CALENDAR_WEEKS)
     parser.add_argument("--singles", type=int, default=3_000, help="records POSTed one by one")
     parser.add_argument("--requests", type=int, default=200, help="GETs per latency figure")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
 
     scales = {
-        "small": Scale("small", args.small_children, http_weeks=None),
-        "large": Scale("large", args.large_children, http_weeks=2),
+        "small": Scale("small", args.small_children, "postgresql", http_weeks=None),
+        "sqlite": Scale("sqlite", args.small_children, "sqlite", http_weeks=None),
+        "large": Scale("large", args.large_children, "postgresql", args.large_http_weeks),
+        "national": Scale("national", args.national_children, "postgresql", 0, args.national_weeks),
     }
-    chosen = ["small", "large"] if args.scale == "both" else [args.scale]
+    chosen = list(SCALES) if args.scale == "all" else args.scale.split(",")
     out = Path(args.out)
     if not out.is_absolute():
         out = ROOT / out
     results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-    results["machine"] = machine(args.database_url)
+    results["machine"] = machine(args.database_url, args.workers)
     results.setdefault("scales", {})
     for name in chosen:
-        log(f"== scale {name}: {scales[name].children} children ==")
+        log(f"== scale {name}: {scales[name].children} children on {scales[name].database} ==")
         results["scales"][name] = run_scale(scales[name], args)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -112,29 +136,37 @@ def main(argv: list[str] | None = None) -> None:
 def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
     """Everything measured at one scale, on its own database and server."""
     wall = time.perf_counter()
-    first_week = monday_of(LAST_WEEK) - WEEK * (CALENDAR_WEEKS - 1)
+    first_week = monday_of(LAST_WEEK) - WEEK * (scale.calendar_weeks - 1)
     la = generate_la(
         seed=args.seed,
         children=scale.children,
         providers=PROVIDERS,
         first_week=first_week,
-        weeks=CALENDAR_WEEKS,
+        weeks=scale.calendar_weeks,
     )
     term_weeks = la.term_weeks()
     as_at = term_weeks[-1]
+    sqlite_file = scale.database == "sqlite"
+    workers = 1 if sqlite_file else args.workers
     result: dict[str, Any] = {
         "children": scale.children,
+        "database": scale.database,
+        "workers": workers,
         "providers": PROVIDERS,
         "weeks": f"{first_week} to {LAST_WEEK}",
         "term_weeks": len(term_weeks),
         "as_at": as_at.isoformat(),
     }
-    name, url = create_database(args.database_url)
-    log(f"database {name}")
-    server = Server(url)
+    if sqlite_file:
+        folder = tempfile.mkdtemp(prefix="cnfte-bench-")
+        name, url = folder, f"sqlite:///{folder}/register.db"
+    else:
+        name, url = create_database(args.database_url)
+    log(f"database {url}")
+    server = Server(url, workers=workers)
     try:
         upgrade_to_head(Settings(database_url=url, full_time_hours=Decimal(FULL_TIME_HOURS)))
-        # Terms and closures go straight into the calendar tables (the calendar API is new).
+        # Terms and closures go straight into the calendar tables.
         write_calendar(url, la)
         server.start()
         admin = http.Api(server.base_url, server.admin_id, server.admin_secret)
@@ -147,39 +179,48 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
         officer = admin.new_client("la_officer")
         inspector = admin.new_client("inspector")
 
-        cut = term_weeks[-scale.http_weeks] if scale.http_weeks else term_weeks[0]
-        history, rest = _split(la.records(), cut.isoformat())
+        if scale.http_weeks is None:
+            cut = term_weeks[0].isoformat()
+        elif scale.http_weeks:
+            cut = term_weeks[-scale.http_weeks].isoformat()
+        else:
+            cut = (term_weeks[-1] + WEEK).isoformat()
+        history, rest = _split(la.records(), cut)
         if scale.bulk:
-            log("bulk-loading the history (COPY, judgements from the pure core)")
+            log("bulk-loading the history (COPY, derived state from the pure core)")
             bulk = bulk_history(url, la, history, provider_ids, Decimal(FULL_TIME_HOURS))
             result["history"] = {
                 "method": "COPY into pupils, provision_records and provision_ends; their "
-                "versions written from them; provisions and pupil_weeks derived with "
-                "app.register.rules.provision_arrangements and judge_register; then "
-                "VACUUM ANALYZE",
+                "versions written from them; provisions, pupil_weeks and tallies derived with "
+                "the pure core (provision_arrangements, judge_register, week_facts, "
+                "tally_changes); then VACUUM ANALYZE",
                 "pupils": bulk.pupils,
                 "records": bulk.records,
                 "ends": bulk.ends,
                 "pupil_weeks": bulk.pupil_weeks,
                 "seconds": {key: round(value, 1) for key, value in bulk.seconds.items()},
             }
-            log(f"  {bulk.records} records, {bulk.pupil_weeks} pupil_weeks: {bulk.seconds}")
+            log(f"  {result['history']}")
         else:
             result["history"] = {"method": "all weeks over HTTP (the ingest figures below)"}
-        work = prepare(rest, provider_ids, singles=args.singles, clients=CLIENTS)
-        result["http_weeks"] = f"{work.weeks[0]} to {work.weeks[-1]} ({len(work.weeks)} weeks)"
-        result["ingest"] = ingest(url, officer, work)
-        result["single_post"] = singles(admin, provider_ids, work)
-        log("VACUUM ANALYZE, then checking derived state")
-        vacuum_analyze(url)
+        work = prepare(rest, provider_ids, singles=args.singles if scale.http_weeks != 0 else 0)
+        if work.phases:
+            result["http_weeks"] = f"{work.weeks[0]} to {work.weeks[-1]} ({len(work.weeks)} weeks)"
+            result["ingest"] = ingest(url, server, officer, work, as_at, args.requests)
+        if work.singles:
+            result["single_post"] = singles(admin, provider_ids, work)
+        if not sqlite_file:
+            log("VACUUM ANALYZE")
+            vacuum_analyze(url)
         result["records_total"] = _count(url, "provision_records")
-        result["children_on_register"] = _count(url, "pupils")
+        result["children_total"] = _count(url, "pupils")
+        log("checking the derived state against the pure core")
         result["derived_state"] = check_derived_state(url, Decimal(FULL_TIME_HOURS))
         result["service_check"] = check_against_service(url, Decimal(FULL_TIME_HOURS), 500)
-        log(f"  {result['derived_state']} {result['service_check']}")
+        log(f"  {result['derived_state']['mismatches']} mismatches; {result['service_check']}")
         result["server_peak_rss_mb_loading"] = round(server.memory_kb("VmHWM") / 1024, 1)
         result["latency"] = latencies(server, officer, url, as_at, args.requests)
-        if work.singles and isinstance(result["latency"].get("summary"), dict):
+        if work.singles:
             index, body = work.singles[0]
             resend = json.loads(body) | {"provider_id": provider_ids[index]}
             result["latency"]["summary_after_write"] = summary_after_writes(officer, resend, as_at)
@@ -190,6 +231,10 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
         if args.keep_db:
             log(f"kept database {url}")
+        elif sqlite_file:
+            for leftover in Path(name).iterdir():
+                leftover.unlink()
+            Path(name).rmdir()
         else:
             drop_database(args.database_url, name)
     result["server_log"] = str(server.log_path)
@@ -219,40 +264,106 @@ def _split(
     return before(), after()
 
 
-def ingest(url: str, officer: http.Api, work: HttpWork) -> dict[str, Any]:
-    """Batch ingest from one client then several, and COPY of the same rows."""
-    log(f"batch ingest, 1 client: {work.one_client_records} records")
-    one = http.post_batches(officer, work.one_client)
-    log(f"  {one.summary()}")
-    log(f"batch ingest, {CLIENTS} clients: {work.concurrent_records} records")
-    many = http.post_batches_concurrently(officer, work.concurrent)
-    log(f"  {many.summary()}")
+def ingest(
+    url: str, server: Server, officer: http.Api, work: HttpWork, as_at: date, requests: int
+) -> dict[str, Any]:
+    """Each phase of batch ingest; dashboard reads while one runs; and the same rows written
+    as fast as the database takes them (COPY; on SQLite, one executemany INSERT)."""
+    result: dict[str, Any] = {"phases": []}
+    for phase, streams in work.phases:
+        count = sum(n for stream in streams for _, n in stream)
+        log(f"ingest, {phase.label}: {count} records")
+        readers = DashboardReader(server, officer, url, as_at) if phase == MIXED_PHASE else None
+        if readers:
+            readers.start()
+        outcome = (
+            http.post_batches(officer, streams[0])
+            if phase.clients == 1
+            else http.post_batches_concurrently(officer, streams)
+        )
+        if readers:
+            result["dashboards_during_ingest"] = readers.stop()
+        log(f"  {outcome.summary()}")
+        result["phases"].append(
+            {"batch_size": phase.batch_size, "clients": phase.clients} | outcome.summary()
+        )
+    seconds = _write_bare_rows(url, work.rows)
+    limit = len(work.rows) / seconds
+    log(f"bare rows: {len(work.rows)} in {seconds:.2f} s ({limit:.0f} rows/s)")
+    result["limit"] = {
+        "method": "INSERT (executemany) into a bare table" if url.startswith("sqlite") else "COPY",
+        "records": len(work.rows),
+        "seconds": round(seconds, 2),
+        "records_per_second": round(limit, 1),
+    }
+    for phase in result["phases"]:
+        if phase["records_per_second"]:
+            phase["ratio_to_limit"] = round(phase["records_per_second"] / limit, 4)
+    return result
+
+
+def _write_bare_rows(url: str, rows: list[tuple[Any, ...]]) -> float:
+    """Seconds to write the rows into a bare table of the record's shape, the fastest way the
+    database offers, in one transaction."""
+    if url.startswith("sqlite"):
+        return _insert_bare_rows(url.removeprefix("sqlite:///"), rows)
+    lines = [copy_line(row) for row in rows]  # formatted before the clock starts
     with psycopg.connect(url) as connection, connection.cursor() as cursor:
         cursor.execute(BARE_TABLE)
         connection.commit()
         started = time.perf_counter()
-        rows = copy_lines(
-            cursor, f"COPY bench_copy_rows ({BARE_COLUMNS}) FROM STDIN", work.copy_rows
-        )
+        copy_lines(cursor, f"COPY bench_copy_rows ({BARE_COLUMNS}) FROM STDIN", lines)
         connection.commit()
         seconds = time.perf_counter() - started
         cursor.execute("DROP TABLE bench_copy_rows")
         connection.commit()
-    copy_rate = rows / seconds
-    log(f"COPY: {rows} rows in {seconds:.2f} s")
-    result: dict[str, Any] = {
-        "batch_1_client": one.summary(),
-        f"batch_{CLIENTS}_clients": many.summary(),
-        "copy": {
-            "records": rows,
-            "seconds": round(seconds, 2),
-            "records_per_second": round(copy_rate, 1),
-        },
-    }
-    for key, outcome in (("1_client", one), (f"{CLIENTS}_clients", many)):
-        if outcome.seconds:
-            result[f"ratio_{key}_to_copy"] = round(outcome.records / outcome.seconds / copy_rate, 4)
-    return result
+    return seconds
+
+
+def _insert_bare_rows(path: str, rows: list[tuple[Any, ...]]) -> float:
+    with sqlite3.connect(path) as database:
+        database.execute(BARE_TABLE)
+        marks = ", ".join("?" * len(BARE_COLUMNS.split(",")))
+        started = time.perf_counter()
+        database.executemany(
+            f"INSERT INTO bench_copy_rows ({BARE_COLUMNS}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+        database.commit()
+        seconds = time.perf_counter() - started
+        database.execute("DROP TABLE bench_copy_rows")
+    return seconds
+
+
+class DashboardReader:
+    """An LA officer's dashboard polling while schools push: the summary, a register page and
+    a child's status, in turn, until stopped."""
+
+    def __init__(self, server: Server, officer: http.Api, url: str, as_at: date) -> None:
+        self.urls = _read_urls(url, as_at)
+        self.server, self.officer = server, officer
+        self.outcomes = {endpoint: http.Outcome() for endpoint in DURING_INGEST}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        return {endpoint: outcome.summary() for endpoint, outcome in self.outcomes.items()}
+
+    def _run(self) -> None:
+        with self.officer.session() as client:
+            n = 0
+            while not self._stop.is_set():
+                for endpoint in DURING_INGEST:
+                    headers = self.officer.headers()
+                    sent = time.perf_counter()
+                    response = client.get(self.urls[endpoint](n), headers=headers)
+                    self.outcomes[endpoint].add(response, time.perf_counter() - sent, 1, ok=200)
+                n += 1
 
 
 def singles(admin: http.Api, provider_ids: list[int], work: HttpWork) -> dict[str, Any]:
@@ -267,48 +378,33 @@ def singles(admin: http.Api, provider_ids: list[int], work: HttpWork) -> dict[st
     return outcome.summary() | {"provider_clients": len(clients)}
 
 
-def _available(server: Server) -> set[str]:
-    response = httpx.get(f"{server.base_url}/openapi.json", timeout=30)
-    if response.status_code != 200:
-        return set()
-    return set(response.json().get("paths", {}))
-
-
-PATHS = {
-    "pupil_status": "/api/v1/pupils/{upn}",
-    "register_below_threshold": "/api/v1/register",
-    "summary": "/api/v1/summary",
-    "alerts": "/api/v1/alerts",
-    "extract": "/api/v1/extracts/inspection",
-}
-
-
-def latencies(
-    server: Server, officer: http.Api, url: str, as_at: date, requests: int
-) -> dict[str, Any]:
-    """p50/p99 of the reads LA dashboards make, as at the last week ("n/a" if not there)."""
-    with psycopg.connect(url) as connection:
-        connection.execute("SELECT setseed(0.2026)")
-        upns = [row[0] for row in connection.execute("SELECT upn FROM pupils ORDER BY random()")]
-    urls: dict[str, Callable[[int], str]] = {
+def _read_urls(url: str, as_at: date) -> dict[str, Callable[[int], str]]:
+    """The dashboard reads, as at the last week; pupil status of children in a shuffled order."""
+    engine = make_engine(sqlalchemy_url(url))
+    with engine.connect() as connection:
+        upns = list(connection.scalars(select(Pupil.upn).order_by(func.random()).limit(5000)))
+    engine.dispose()
+    trend_from = as_at - 11 * WEEK
+    return {
         "pupil_status": lambda i: f"/api/v1/pupils/{upns[i % len(upns)]}?as_at={as_at}",
         "register_below_threshold": lambda _: (
             f"/api/v1/register?as_at={as_at}&below_threshold=true"
         ),
         "summary": lambda _: f"/api/v1/summary?as_at={as_at}",
+        "trend": lambda _: f"/api/v1/summary/trend?from={trend_from}&to={as_at}",
         "alerts": lambda _: f"/api/v1/alerts?as_at={as_at}",
     }
-    available = _available(server)
+
+
+def latencies(
+    server: Server, officer: http.Api, url: str, as_at: date, requests: int
+) -> dict[str, Any]:
+    """p50/p99 of the reads LA dashboards make, as at the last week (no aggregate cache)."""
+    urls = _read_urls(url, as_at)
     result: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
-        if available and PATHS[endpoint] not in available:
-            result[endpoint] = "n/a"
-            continue
         outcome = http.time_gets(officer, urls[endpoint], requests=requests, max_seconds=120)
-        if outcome.statuses.get(404) == outcome.requests and endpoint != "pupil_status":
-            result[endpoint] = "n/a"
-        else:
-            result[endpoint] = outcome.summary()
+        result[endpoint] = outcome.summary()
         log(f"{endpoint}: {result[endpoint]}")
     return result
 
@@ -337,14 +433,12 @@ def extract(
 ) -> dict[str, Any]:
     """Stream the inspection extract (CSV, then JSON) from a freshly started server, with its
     resident memory sampled throughout and its high-water mark read afterwards."""
-    if PATHS["extract"] not in _available(server):
-        return {"csv": "n/a", "json": "n/a"}
     server.restart()
-    with psycopg.connect(url) as connection:
-        row = connection.execute("SELECT upn FROM pupils LIMIT 1").fetchone()
+    some_child = _read_urls(url, as_at)["pupil_status"](0)
     with httpx.Client(base_url=server.base_url, timeout=http.TIMEOUT) as client:
-        if row:  # warm the process up as any running server would be
-            client.get(f"/api/v1/pupils/{row[0]}?as_at={as_at}", headers=officer.headers())
+        # Warm the workers up as any running server would be.
+        for _ in range(server.workers * 2):
+            client.get(some_child, headers=officer.headers())
         headers = inspector.headers()
         # VmHWM already holds start-up's peak (argon2 hashing the admin secret takes 64 MiB),
         # so the sampled VmRSS peak is the figure that belongs to the extract.
@@ -436,18 +530,22 @@ def race_probe(
 
 
 def _count(url: str, table: str) -> int:
-    with psycopg.connect(url) as connection:
-        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
-    return int(row[0]) if row else 0
+    engine = make_engine(sqlalchemy_url(url))
+    with engine.connect() as connection:
+        count = connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()  # noqa: S608
+    engine.dispose()
+    return int(count or 0)
 
 
 def _database_mb(url: str) -> float:
+    if url.startswith("sqlite"):
+        return round(Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6, 1)
     with psycopg.connect(url) as connection:
         row = connection.execute("SELECT pg_database_size(current_database())").fetchone()
     return round(int(row[0]) / 1e6, 1) if row else 0.0
 
 
-def machine(server_url: str) -> dict[str, Any]:
+def machine(server_url: str, workers: int) -> dict[str, Any]:
     memory_kb = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
@@ -458,7 +556,9 @@ def machine(server_url: str) -> dict[str, Any]:
         "postgresql": server_version(server_url.rstrip("/") + "/postgres")
         if server_url.count("/") == 2
         else server_version(server_url),
+        "sqlite": sqlite3.sqlite_version,
         "python": platform.python_version(),
+        "workers": workers,
         "commit": _git("rev-parse", "--short", "HEAD"),
         # Code under test that differs from the commit (new files included).
         "uncommitted_changes": bool(_git("status", "--porcelain", "--", "app", "migrations")),
@@ -486,7 +586,7 @@ def _git(*args: str) -> str:
 def table(results: dict[str, Any]) -> str:
     """The figures side by side, one column per scale."""
     scales = results.get("scales", {})
-    names = [name for name in ("small", "large") if name in scales]
+    names = [name for name in SCALES if name in scales]
     rows: list[tuple[str, list[str]]] = []
 
     def add(label: str, pick: Callable[[dict[str, Any]], Any]) -> None:
@@ -494,27 +594,20 @@ def table(results: dict[str, Any]) -> str:
         for name in names:
             try:
                 value = pick(scales[name])
-            except (KeyError, TypeError):
+            except (KeyError, TypeError, IndexError):
                 value = None
             cells.append("n/a" if value is None else str(value))
         rows.append((label, cells))
 
-    add("children", lambda s: s["children"])
+    add("children", lambda s: s["children_total"])
+    add("database, workers", lambda s: f"{s['database']}, {s['workers']}")
     add("records stored", lambda s: s["records_total"])
     add("weeks sent over HTTP", lambda s: s["http_weeks"])
-    add(
-        "batch ingest, 1 client (rec/s)",
-        lambda s: s["ingest"]["batch_1_client"]["records_per_second"],
-    )
-    add(
-        f"batch ingest, {CLIENTS} clients (rec/s)",
-        lambda s: s["ingest"][f"batch_{CLIENTS}_clients"]["records_per_second"],
-    )
-    add("COPY of the same rows (rec/s)", lambda s: s["ingest"]["copy"]["records_per_second"])
-    add("batch/COPY, 1 client", lambda s: s["ingest"]["ratio_1_client_to_copy"])
-    add(f"batch/COPY, {CLIENTS} clients", lambda s: s["ingest"][f"ratio_{CLIENTS}_clients_to_copy"])
-    add("batch of 1,000 p50/p99 (ms)", lambda s: _p(s["ingest"]["batch_1_client"]))
-    add("single POST (rec/s)", lambda s: s["single_post"]["records_per_second"])
+    add("limit (COPY / bare INSERT) rec/s", lambda s: s["ingest"]["limit"]["records_per_second"])
+    for index in range(4):
+        add(f"ingest phase {index + 1}", _phase_of(index))
+    for endpoint in DURING_INGEST:
+        add(f"during ingest: {endpoint} p50/p99 (ms)", _during_ingest(endpoint))
     add("single POST p50/p99 (ms)", lambda s: _p(s["single_post"]))
     for endpoint in ENDPOINTS:
         add(f"GET {endpoint} p50/p99 (ms)", _latency_of(endpoint))
@@ -526,12 +619,12 @@ def table(results: dict[str, Any]) -> str:
         "extract CSV server RSS peak (MB)",
         lambda s: s["extract"]["csv"]["server_rss_mb_peak_sampled"],
     )
-    add("extract JSON seconds", lambda s: s["extract"]["json"]["seconds"])
     add(
         "extract JSON server RSS peak (MB)",
         lambda s: s["extract"]["json"]["server_rss_mb_peak_sampled"],
     )
     add("derived-state mismatches", lambda s: s["derived_state"]["mismatches"])
+    add("service re-run differing rows", lambda s: s["service_check"]["differing_rows"])
     add("race probe wrong totals", lambda s: s["race_probe"]["wrong_totals"])
     add("errors (batch/single)", lambda s: _errors(s))
     add("wall time (s)", lambda s: s["wall_seconds"])
@@ -544,6 +637,21 @@ def table(results: dict[str, Any]) -> str:
         for label, cells in rows
     ]
     return "\n".join(lines)
+
+
+def _phase_of(index: int) -> Callable[[dict[str, Any]], Any]:
+    def cell(scale: dict[str, Any]) -> str:
+        phase = scale["ingest"]["phases"][index]
+        return (
+            f"{phase['batch_size']}x{phase['clients']}: {phase['records_per_second']:.0f} rec/s"
+            f" = {phase['ratio_to_limit']:.2%}"
+        )
+
+    return cell
+
+
+def _during_ingest(endpoint: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda scale: _p(scale["ingest"]["dashboards_during_ingest"][endpoint])
 
 
 def _latency_of(endpoint: str) -> Callable[[dict[str, Any]], Any]:
@@ -567,12 +675,9 @@ def _p(summary: Any) -> str | None:
 
 
 def _errors(scale: dict[str, Any]) -> str:
-    ingest_errors = sum(
-        value["errors"]
-        for key, value in scale["ingest"].items()
-        if key.startswith("batch") and isinstance(value, dict)
-    )
-    return f"{ingest_errors} / {scale['single_post']['errors']}"
+    phases = scale.get("ingest", {}).get("phases", [])
+    single = scale.get("single_post", {}).get("errors", 0)
+    return f"{sum(phase['errors'] for phase in phases)} / {single}"
 
 
 def log(message: str) -> None:

@@ -49,10 +49,12 @@ def server_version(url: str) -> str:
 
 
 class Server:
-    """``uvicorn app.main:create_app --factory --workers 1`` on a free 127.0.0.1 port."""
+    """``uvicorn app.main:create_app --factory --workers N`` on a free 127.0.0.1 port, its
+    aggregate cache turned off so that every summary is computed (the figures are uncached)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, workers: int) -> None:
         self.database_url = database_url
+        self.workers = workers
         self.admin_id = "bench-admin"
         self.admin_secret = secrets.token_urlsafe(32)
         self.signing_key = secrets.token_urlsafe(40)[:40]
@@ -75,11 +77,14 @@ class Server:
             "REGISTER_ADMIN_CLIENT_SECRET": self.admin_secret,
             "REGISTER_LA_CODE": "801",
             "REGISTER_FULL_TIME_HOURS": FULL_TIME_HOURS,
+            "REGISTER_AGGREGATE_CACHE_SIZE": "0",
+            "WORKERS": str(self.workers),
             "DATABASE_URL": self.database_url,
         }
         self._log = self.log_path.open("ab")
         command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         command += ["--no-access-log", "--log-level", "warning"]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command,
@@ -138,16 +143,17 @@ class Server:
         return found
 
     def memory_kb(self, field: str) -> int:
-        """Sum over the server's processes of a /proc status field (VmRSS, VmHWM), in kB."""
-        total = 0
+        """The largest of the server's processes by a /proc status field (VmRSS, VmHWM), in kB:
+        one worker serves a request, so its memory is the figure that matters."""
+        largest = 0
         for pid in self.pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith(f"{field}:"):
-                        total += int(line.split()[1])
+                        largest = max(largest, int(line.split()[1]))
             except OSError:
                 continue
-        return total
+        return largest
 
 
 class RssSampler:

@@ -1,15 +1,13 @@
-"""The HTTP workload, serialised before any clock starts: batches, single records, COPY rows."""
+"""The HTTP workload, serialised before any clock starts: batches by phase, single records, and
+the same records as bare rows for the COPY (or, on SQLite, INSERT) they are compared with."""
 
 import json
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.load import copy_line
-
-BATCH_SIZE = 1000
 # The shape of a provision record, without the register's keys: what COPY is compared with.
 BARE_TABLE = """
 CREATE TABLE bench_copy_rows (
@@ -47,23 +45,31 @@ class _Record:
     body: bytes  # the record as JSON, without provider_id
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One way of pushing: batches of ``batch_size`` records from ``clients`` clients at once,
+    each client sending its own share of the children."""
+
+    batch_size: int
+    clients: int
+
+    @property
+    def label(self) -> str:
+        return f"batches of {self.batch_size:,}, {self.clients} client{'s' * (self.clients > 1)}"
+
+
+PHASES = (Phase(1000, 1), Phase(1000, 4), Phase(5000, 1), Phase(5000, 4))
+
+
 @dataclass
 class HttpWork:
-    """What the HTTP phases send, split the way each phase sends it."""
+    """What the HTTP phases send, serialised before any clock starts: each phase's batches as
+    one stream per client, single records, and the same records as rows for COPY."""
 
-    one_client: list[Batch] = field(default_factory=list)
-    concurrent: list[list[Batch]] = field(default_factory=list)
+    phases: list[tuple[Phase, list[list[Batch]]]] = field(default_factory=list)
     singles: list[tuple[int, bytes]] = field(default_factory=list)  # provider index, body
-    copy_rows: list[bytes] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     weeks: list[str] = field(default_factory=list)
-
-    @property
-    def one_client_records(self) -> int:
-        return sum(count for _, count in self.one_client)
-
-    @property
-    def concurrent_records(self) -> int:
-        return sum(count for stream in self.concurrent for _, count in stream)
 
 
 def prepare(
@@ -71,11 +77,11 @@ def prepare(
     provider_ids: list[int],
     *,
     singles: int,
-    clients: int,
+    phases: Sequence[Phase] = PHASES,
 ) -> HttpWork:
-    """Serialise the records; the last week's records of the biggest providers (up to
-    ``singles``) go one per request, the rest in batches: the first half of the weeks from one
-    client, the second half from ``clients`` clients, each owning a share of the children."""
+    """Serialise the records: the last week's records of the biggest providers (up to
+    ``singles``) go one per request; the weeks before are shared out between the phases in
+    order, a phase's weeks split between its clients by child."""
     held: list[_Record] = []
     for record in records:
         body = {key: value for key, value in record.items() if key != "provider_index"}
@@ -91,8 +97,6 @@ def prepare(
     if not held:
         return work
     last_week = work.weeks[-1]
-    split_week = work.weeks[len(work.weeks) // 2] if len(work.weeks) > 1 else last_week
-
     per_provider = Counter(r.provider_index for r in held if r.week == last_week)
     chosen: set[int] = set()
     covered = 0
@@ -107,29 +111,36 @@ def prepare(
             single_ids.add(n)
             work.singles.append((r.provider_index, r.body))
 
-    streams: list[list[list[_Record]]] = [[] for _ in range(clients + 1)]  # 0 = one client
-    for n, r in enumerate(held):
-        if n in single_ids:
-            continue
-        stream = 0 if r.week < split_week else 1 + zlib.crc32(r.upn.encode()) % clients
-        units = streams[stream]
+    batched = [r for n, r in enumerate(held) if n not in single_ids]
+    weeks = sorted({r.week for r in batched})
+    share = max(1, -(-len(weeks) // len(phases)))  # weeks per phase, rounded up
+    phase_of = {week: phases[min(i // share, len(phases) - 1)] for i, week in enumerate(weeks)}
+    streams: dict[Phase, list[list[list[_Record]]]] = {
+        phase: [[] for _ in range(phase.clients)] for phase in phases
+    }
+    for r in batched:
+        phase = phase_of[r.week]
+        units = streams[phase][zlib.crc32(r.upn.encode()) % phase.clients]
         # A child's records for one week stay together, so no two clients ever hold the same
         # child-week: the benchmark measures throughput, not the same child raced.
         if units and units[-1][-1].upn == r.upn and units[-1][-1].week == r.week:
             units[-1].append(r)
         else:
             units.append([r])
-        work.copy_rows.append(_bare_row(r, provider_ids))
-    work.one_client = _batches(streams[0], provider_ids)
-    work.concurrent = [_batches(units, provider_ids) for units in streams[1:]]
+        work.rows.append(_bare_row(r, provider_ids))
+    work.phases = [
+        (phase, [_batches(units, provider_ids, phase.batch_size) for units in streams[phase]])
+        for phase in phases
+        if any(streams[phase])
+    ]
     return work
 
 
-def _batches(units: list[list[_Record]], provider_ids: list[int]) -> list[Batch]:
+def _batches(units: list[list[_Record]], provider_ids: list[int], size: int) -> list[Batch]:
     batches: list[Batch] = []
     current: list[bytes] = []
     for unit in units:
-        if current and len(current) + len(unit) > BATCH_SIZE:
+        if current and len(current) + len(unit) > size:
             batches.append((b'{"records":[' + b",".join(current) + b"]}", len(current)))
             current = []
         current += [_with_provider(r, provider_ids) for r in unit]
@@ -142,24 +153,22 @@ def _with_provider(record: _Record, provider_ids: list[int]) -> bytes:
     return record.body[:-1] + b',"provider_id":%d}' % provider_ids[record.provider_index]
 
 
-def _bare_row(record: _Record, provider_ids: list[int]) -> bytes:
+def _bare_row(record: _Record, provider_ids: list[int]) -> tuple[Any, ...]:
     body = json.loads(record.body)
-    return copy_line(
-        (
-            body["upn"],
-            body["date_of_birth"],
-            provider_ids[record.provider_index],
-            body["week_commencing"],
-            body["hours"],
-            body["hours_attended"],
-            body["provision_type"],
-            json.dumps(body["reasons"]),
-            body["exclusion_type"],
-            body["exclusion_start_date"],
-            body["provision_start_date"],
-            body["timetable_review_date"],
-            body["timetable_end_date"],
-            body["provision_end_date"],
-            body["end_reason"],
-        )
+    return (
+        body["upn"],
+        body["date_of_birth"],
+        provider_ids[record.provider_index],
+        body["week_commencing"],
+        body["hours"],
+        body["hours_attended"],
+        body["provision_type"],
+        json.dumps(body["reasons"]),
+        body["exclusion_type"],
+        body["exclusion_start_date"],
+        body["provision_start_date"],
+        body["timetable_review_date"],
+        body["timetable_end_date"],
+        body["provision_end_date"],
+        body["end_reason"],
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import ClientCreate, ClientCreated, Principal, Role, TokenResponse
+from app.bulk import insert_into
 from app.config import Settings
 from app.errors import InvalidContent, Unauthorized
 from app.models import ApiClient, Provider
@@ -130,11 +131,18 @@ def create_client(session: Session, *, request: ClientCreate, settings: Settings
 def ensure_admin(
     session: Session, *, client_id: str, client_secret: str, settings: Settings
 ) -> None:
-    """Create the bootstrap admin, or reset its secret and role to the configured ones."""
-    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
-    if client is None:
-        client = ApiClient(client_id=client_id, name="Bootstrap administrator", secret_hash="")
-        session.add(client)
+    """Create the bootstrap admin, or reset its secret and role to the configured ones. Safe
+    when several workers start at once: the row is created if absent, then locked."""
+    session.execute(
+        insert_into(session, ApiClient)
+        .values(
+            client_id=client_id, name="Bootstrap administrator", secret_hash="", role=Role.admin
+        )
+        .on_conflict_do_nothing(index_elements=["client_id"])
+    )
+    client = session.scalars(
+        select(ApiClient).where(ApiClient.client_id == client_id).with_for_update()
+    ).one()
     if not _verify_secret(client.secret_hash, client_secret):
         client.secret_hash = _hash_secret(client_secret, settings=settings)
     client.role = Role.admin
