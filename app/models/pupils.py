@@ -50,9 +50,15 @@ class PupilWeek(Base):
 
     __tablename__ = "pupil_weeks"
     __table_args__ = (
-        # The state as at any week is the row with the latest week_commencing on or before it:
-        # for a past week, often one whose next row comes after that week.
-        Index("ix_pupil_weeks_current", "next_week", "below_since"),
+        # The state as at a past week often rests on a judgement whose next judgement came
+        # after it (register_halves' second half); the last of each spell has its own index.
+        Index(
+            "ix_pupil_weeks_current",
+            "next_week",
+            "below_since",
+            postgresql_where=text("NOT last_in_spell AND exit_reason IS NULL"),
+            sqlite_where=text("NOT last_in_spell AND exit_reason IS NULL"),
+        ),
         # The register's order over the last judgement of each time on the register, which
         # every "as at now" read rests on (see register/queries.py).
         Index(

@@ -52,6 +52,7 @@ def upgrade() -> None:
         for column in _facts():
             table.add_column(column)
     _index_latest("last_in_spell")
+    _index_current("NOT last_in_spell AND exit_reason IS NULL")
     op.create_table(
         "tallies",
         sa.Column("measure", sa.String(length=20), nullable=False),
@@ -81,6 +82,7 @@ def downgrade() -> None:
         table.drop_column("rules")
     op.drop_table("tallies")
     _index_latest("next_week IS NULL AND exit_reason IS NULL")
+    _index_current(None)
     with op.batch_alter_table("pupil_weeks") as table:
         for column in reversed(_facts()):
             table.drop_column(column.name)
@@ -98,4 +100,17 @@ def _index_latest(condition: str) -> None:
         ["below_since", "pupil_id"],
         postgresql_where=sa.text(condition),
         sqlite_where=sa.text(condition),
+    )
+
+
+def _index_current(condition: str | None) -> None:
+    """Judgements whose next judgement comes later: a past week's state rests on them."""
+    op.drop_index("ix_pupil_weeks_current", table_name="pupil_weeks")
+    where = sa.text(condition) if condition else None
+    op.create_index(
+        "ix_pupil_weeks_current",
+        "pupil_weeks",
+        ["next_week", "below_since"],
+        postgresql_where=where,
+        sqlite_where=where,
     )
