@@ -86,9 +86,9 @@ def downgrade() -> None:
     with op.batch_alter_table("pupil_weeks") as table:
         for column in reversed(_facts()):
             table.drop_column(column.name)
-    for table_name, key, column, referred in DERIVED_KEYS:
+    for table_name, key, local, referred in DERIVED_KEYS:
         with op.batch_alter_table(table_name) as table:
-            table.create_foreign_key(key, referred, [column], ["id"])
+            table.create_foreign_key(key, referred, [local], ["id"])
 
 
 def _index_latest(condition: str) -> None:
