@@ -55,6 +55,8 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, validation_alias=AliasChoices("WORKERS", "REGISTER_WORKERS")
     )
     database_pool_size: int = Field(default=10, ge=1, le=100)
+    # Batch submissions a worker runs at once (CPU-bound; more would slow every read).
+    concurrent_batches: int = Field(default=1, ge=1, le=100)
     # Finished summaries kept per process (0 turns the cache off, e.g. to measure without it).
     aggregate_cache_size: int = Field(default=256, ge=0)
 

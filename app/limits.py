@@ -73,23 +73,43 @@ class ConnectionAdmission:
     threads would block waiting for a connection while the requests holding connections waited
     for a thread to commit: a deadlock until the pool timed out. Queueing here, before any
     thread is taken, cannot deadlock; a request that waits too long gets 503 and Retry-After.
+
+    Batch submissions are CPU-bound: several at once in one process add little throughput (the
+    interpreter runs one at a time) but take the processor from every read, so at most
+    ``batches`` are admitted at once and the others wait here too. A dashboard polled while
+    schools push then shares the processor with one batch, not with all of them.
     """
 
-    def __init__(self, app: ASGIApp, *, capacity: int, wait_seconds: float = 30) -> None:
+    def __init__(
+        self, app: ASGIApp, *, capacity: int, batches: int = 1, wait_seconds: float = 30
+    ) -> None:
         self.app = app
         self.slots = asyncio.Semaphore(capacity)
+        self.batch_slots = asyncio.Semaphore(batches)
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == "/healthz":
             await self.app(scope, receive, send)
             return
+        batch = scope["method"] == "POST" and scope["path"].endswith(BATCH_PATH)
+        gates = [self.batch_slots, self.slots] if batch else [self.slots]
+        admitted: list[asyncio.Semaphore] = []
+        deadline = asyncio.get_running_loop().time() + self.wait_seconds
         try:
-            await asyncio.wait_for(self.slots.acquire(), self.wait_seconds)
+            for gate in gates:
+                await asyncio.wait_for(gate.acquire(), deadline - asyncio.get_running_loop().time())
+                admitted.append(gate)
         except TimeoutError:
+            for gate in admitted:
+                gate.release()
             await busy_response()(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
-            self.slots.release()
+            for gate in admitted:
+                gate.release()
+
+
+BATCH_PATH = "/provision-records/batch"

@@ -16,10 +16,17 @@ async def slow(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("done")
 
 
-def admitted(capacity: int, wait_seconds: float) -> httpx.AsyncClient:
+def admitted(capacity: int, wait_seconds: float, batches: int = 1) -> httpx.AsyncClient:
     app = ConnectionAdmission(
-        Starlette(routes=[Route("/slow", slow), Route("/healthz", slow)]),
+        Starlette(
+            routes=[
+                Route("/slow", slow),
+                Route("/healthz", slow),
+                Route("/api/v1/provision-records/batch", slow, methods=["POST"]),
+            ]
+        ),
         capacity=capacity,
+        batches=batches,
         wait_seconds=wait_seconds,
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -58,3 +65,20 @@ def test_liveness_is_never_queued() -> None:
             return await statuses(client, "/healthz", 3)
 
     assert asyncio.run(run()) == [200, 200, 200]
+
+
+def test_batches_take_turns_while_reads_go_straight_in() -> None:
+    async def run() -> tuple[float, float]:
+        async with admitted(capacity=5, wait_seconds=5) as client:
+            started = asyncio.get_running_loop().time()
+            batches = [client.post("/api/v1/provision-records/batch") for _ in range(2)]
+            pushing = asyncio.gather(*batches)
+            await asyncio.sleep(0.05)
+            await client.get("/slow")
+            read = asyncio.get_running_loop().time() - started
+            await pushing
+            return read, asyncio.get_running_loop().time() - started
+
+    read, both = asyncio.run(run())
+    assert read < 0.5  # the read did not wait behind the second batch
+    assert both >= 0.6  # the two batches ran one after the other
