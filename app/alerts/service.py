@@ -60,8 +60,18 @@ class _OnRegister:
     column the list is ordered by), and why."""
 
     condition: ColumnElement[bool]
-    order: Any
+    order: tuple[Any, ...]
     reason: Callable[[Any], Finding]
+
+
+# What a finding says of a child's judgement: all in ix_pupil_weeks_latest, read from it alone.
+LISTED = (
+    PupilWeek.pupil_id,
+    PupilWeek.below_since,
+    PupilWeek.total_hours,
+    PupilWeek.excluded_from,
+    PupilWeek.short_hours,
+)
 
 
 class _Checks:
@@ -98,11 +108,8 @@ class _Checks:
             row
             for half in register_halves(self.week)
             for row in self.session.execute(
-                select(PupilWeek)
-                .where(half, check.condition)
-                .order_by(check.order, PupilWeek.pupil_id)
-                .limit(limit)
-            ).scalars()
+                select(*LISTED).where(half, check.condition).order_by(*check.order).limit(limit)
+            )
         ]
         findings = [check.reason(row) for row in rows]
         return sorted(findings, key=_urgency)[:limit]
@@ -117,7 +124,7 @@ class _Checks:
         if excluded_by is not None:
             rules[AlertRule.permanent_exclusion_not_full_time] = _OnRegister(
                 and_(PupilWeek.below_threshold, PupilWeek.excluded_from <= excluded_by),
-                PupilWeek.excluded_from,
+                (PupilWeek.excluded_from, PupilWeek.pupil_id),
                 self._excluded,
             )
         limit = settings.long_run_weeks
@@ -125,18 +132,18 @@ class _Checks:
         if began_by is not None:
             rules[AlertRule.below_threshold_beyond_limit] = _OnRegister(
                 and_(PupilWeek.below_threshold, PupilWeek.below_since <= began_by),
-                PupilWeek.below_since,
+                (PupilWeek.below_since, PupilWeek.pupil_id),
                 self._long_run,
             )
         term_starts = calendar.term_starts(week)
         short = settings.full_time_hours / 5 * settings.missed_school_days_alert
         rules[AlertRule.missed_school_days] = _OnRegister(
             and_(PupilWeek.week_commencing >= term_starts, PupilWeek.short_hours >= short),
-            PupilWeek.pupil_id,
+            (PupilWeek.pupil_id,),
             self._missed_days,
         )
         rules[AlertRule.no_school_on_roll] = _OnRegister(
-            ~PupilWeek.on_roll, PupilWeek.pupil_id, self._no_school_on_roll
+            ~PupilWeek.on_roll, (PupilWeek.pupil_id,), self._no_school_on_roll
         )
         return rules
 
@@ -265,20 +272,31 @@ class _Checks:
         # The arrangement's last record, unless the week asked about is before it.
         last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
         late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-        for half in register_halves(week):
-            for pupil_id, provider_id, name, last_return in self.session.execute(
-                select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
-                .join(PupilWeek, PupilWeek.pupil_id == Provision.pupil_id)
-                .join(Provider, Provider.id == Provision.provider_id)
-                .where(
-                    half,
-                    open_in(week),
-                    or_(Provision.last_week < cutoff, Provision.last_week > week),
-                    last < cutoff,
-                )
-                .order_by(Provision.pupil_id, Provision.provider_id)
-            ):
-                late[pupil_id].append((provider_id, name, last_return))
+        on_register = or_(
+            *(
+                Provision.pupil_id.in_(select(PupilWeek.pupil_id).where(half))
+                for half in register_halves(week)
+            )
+        )
+        for pupil_id, provider_id, name, last_return in self.session.execute(
+            select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
+            .join(Provider, Provider.id == Provision.provider_id)
+            .where(
+                # Open in the week, and maybe late: the two partial indexes on provisions.
+                or_(
+                    and_(
+                        Provision.end_date.is_(None),
+                        or_(Provision.last_week < cutoff, Provision.last_week > week),
+                    ),
+                    Provision.end_date >= week,
+                ),
+                Provision.start_week <= week,
+                last < cutoff,
+                on_register,
+            )
+            .order_by(Provision.pupil_id, Provision.provider_id)
+        ):
+            late[pupil_id].append((provider_id, name, last_return))
         return [self._no_return(pupil_id, providers) for pupil_id, providers in late.items()]
 
     def _no_return(self, pupil_id: int, providers: list[tuple[int, str, date]]) -> Finding:

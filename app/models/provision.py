@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped
@@ -49,7 +49,22 @@ class Provision(Base):
     """Derived, kept current at write time: one provider's arrangement for a child (rule 6)."""
 
     __tablename__ = "provisions"
-    __table_args__ = (Index("ix_provisions_provider_id", "provider_id"),)
+    __table_args__ = (
+        Index("ix_provisions_provider_id", "provider_id"),
+        # Open arrangements by their last return, and those ending ahead: who is late.
+        Index(
+            "ix_provisions_open",
+            "last_week",
+            postgresql_where=text("end_date IS NULL"),
+            sqlite_where=text("end_date IS NULL"),
+        ),
+        Index(
+            "ix_provisions_ending",
+            "end_date",
+            postgresql_where=text("end_date IS NOT NULL"),
+            sqlite_where=text("end_date IS NOT NULL"),
+        ),
+    )
 
     # Derived: no foreign keys (see PupilWeek).
     pupil_id: Mapped[int] = mapped_column(primary_key=True)

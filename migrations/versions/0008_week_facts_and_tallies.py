@@ -14,6 +14,24 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# The columns these indexes carry (app/models/pupils.py): the revision keeps its own copy.
+LATEST_INCLUDES = [
+    "week_commencing",
+    "next_week",
+    "below_threshold",
+    "total_hours",
+    "excluded_from",
+    "short_hours",
+    "on_roll",
+    "timetable_due",
+]
+EXIT_INCLUDES = ["pupil_id", "week_commencing", "next_week", "exit_reason", "on_register_since"]
+# Open arrangements by their last return, and those ending ahead: who is late with a return.
+PROVISION_INDEXES = (
+    ("ix_provisions_open", "last_week", "end_date IS NULL"),
+    ("ix_provisions_ending", "end_date", "end_date IS NOT NULL"),
+)
+
 revision: str = "0008"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -51,8 +69,19 @@ def upgrade() -> None:
     with op.batch_alter_table("pupil_weeks") as table:
         for column in _facts():
             table.add_column(column)
-    _index_latest("last_in_spell")
+    _index_latest("last_in_spell", LATEST_INCLUDES)
     _index_current("NOT last_in_spell AND exit_reason IS NULL")
+    _index_exits(EXIT_INCLUDES)
+    for name, column, condition in PROVISION_INDEXES:
+        where = sa.text(condition)
+        op.create_index(name, "provisions", [column], postgresql_where=where, sqlite_where=where)
+    if op.get_bind().dialect.name == "postgresql":
+        # Vacuum soon after each push, so that reads of the indexes above seldom need the
+        # rows themselves (index-only scans need pages marked all-visible).
+        op.execute(
+            "ALTER TABLE pupil_weeks SET (autovacuum_vacuum_scale_factor = 0.01, "
+            "autovacuum_vacuum_insert_scale_factor = 0.01)"
+        )
     op.create_table(
         "tallies",
         sa.Column("measure", sa.String(length=20), nullable=False),
@@ -81,7 +110,15 @@ def downgrade() -> None:
     with op.batch_alter_table("register_version") as table:
         table.drop_column("rules")
     op.drop_table("tallies")
-    _index_latest("next_week IS NULL AND exit_reason IS NULL")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE pupil_weeks RESET (autovacuum_vacuum_scale_factor, "
+            "autovacuum_vacuum_insert_scale_factor)"
+        )
+    for name, _, _ in PROVISION_INDEXES:
+        op.drop_index(name, table_name="provisions")
+    _index_exits([])
+    _index_latest("next_week IS NULL AND exit_reason IS NULL", [])
     _index_current(None)
     with op.batch_alter_table("pupil_weeks") as table:
         for column in reversed(_facts()):
@@ -91,15 +128,30 @@ def downgrade() -> None:
             table.create_foreign_key(key, referred, [local], ["id"])
 
 
-def _index_latest(condition: str) -> None:
+def _index_latest(condition: str, includes: list[str]) -> None:
     """The register's order over the rows every "as at now" read rests on."""
     op.drop_index("ix_pupil_weeks_latest", table_name="pupil_weeks")
     op.create_index(
         "ix_pupil_weeks_latest",
         "pupil_weeks",
         ["below_since", "pupil_id"],
+        postgresql_include=includes,
         postgresql_where=sa.text(condition),
         sqlite_where=sa.text(condition),
+    )
+
+
+def _index_exits(includes: list[str]) -> None:
+    """Exits by the day the child left, with what outcomes and alerts read of them."""
+    condition = sa.text("exit_reason IS NOT NULL")
+    op.drop_index("ix_pupil_weeks_exits", table_name="pupil_weeks")
+    op.create_index(
+        "ix_pupil_weeks_exits",
+        "pupil_weeks",
+        ["left_register_on"],
+        postgresql_include=includes,
+        postgresql_where=condition,
+        sqlite_where=condition,
     )
 
 
