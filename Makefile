@@ -23,7 +23,7 @@ install: $(BIN)/.installed
 run: install
 	@DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
 	REGISTER_ADMIN_CLIENT_SECRET='$(REGISTER_ADMIN_CLIENT_SECRET)' \
-	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
+	$(BIN)/python -m app.serve --migrate --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 lint: install
 	$(BIN)/ruff check .

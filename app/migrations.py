@@ -1,5 +1,6 @@
 """Running the Alembic migrations from code (start-up, tests, readiness)."""
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -20,3 +21,16 @@ def alembic_config(database_url: str | None = None) -> Config:
 def upgrade_to_head(database_url: str) -> None:
     """Bring the database schema to the latest migration."""
     command.upgrade(alembic_config(database_url), "head")
+
+
+if __name__ == "__main__":
+    # The deployment's one-off migration step: `python -m app.migrations`.
+    from app.config import get_settings
+    from app.observability.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    upgrade_to_head(settings.sqlalchemy_url)
+    logging.getLogger("register").info(
+        "migrated to head", extra={"database": settings.database_url_for_display}
+    )

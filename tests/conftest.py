@@ -72,6 +72,13 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+def restarted(app: FastAPI, settings: Settings, **client: Any) -> TestClient:
+    """The service started again with these settings, on the test's database connection."""
+    again = create_app(settings)
+    again.state.sessionmaker = app.state.sessionmaker
+    return TestClient(again, **client)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

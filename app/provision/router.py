@@ -25,7 +25,12 @@ router = APIRouter(prefix="/provision-records", tags=["provision"])
     "",
     operation_id="submit_provision_record",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Replaced the record with the same UPN, provider and week"}},
+    responses={
+        200: {
+            "description": "Replaced the record with the same UPN, provider and week.",
+            "model": ProvisionRecordOut,
+        }
+    },
 )
 def submit_record(
     body: ProvisionRecordIn,
@@ -41,6 +46,7 @@ def submit_record(
     )
     if result.replaced:
         response.status_code = status.HTTP_200_OK
+    request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
     request.state.children = 1
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
@@ -67,6 +73,7 @@ def submit_batch(
         settings=settings,
         pointer_prefix="/records",
     )
+    request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
     request.state.children = len({r.upn for r in body.records})
     return BatchResult(received=len(body.records), created=result.created, replaced=result.replaced)
 
