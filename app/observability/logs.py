@@ -54,6 +54,16 @@ def configure_logging() -> None:
     logging.config.dictConfig(LOGGING)
 
 
+def route_template(scope: Scope) -> str | None:
+    """The matched route's template, e.g. `/api/v1/pupils/{upn}`: the path with each path
+    parameter's value put back as its name, so no UPN reaches a log or a metric label."""
+    if scope.get("route") is None:
+        return None
+    names = {str(value): name for name, value in scope.get("path_params", {}).items()}
+    segments = scope["path"].split("/")
+    return "/".join(f"{{{names[s]}}}" if s in names else s for s in segments)
+
+
 class RequestLog:
     """Log and measure each request, and give it an id: the caller's `X-Request-ID` if plain,
     else a new one, echoed in the response. A W3C `traceparent` is carried into the log."""
@@ -84,7 +94,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             duration = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None)
+            route = route_template(scope)
             state = scope.get("state", {})
             principal = state.get("principal")
             self.metrics.observe(
