@@ -27,3 +27,28 @@ def test_the_served_spec_names_the_contract_paths(client: TestClient) -> None:
         "/api/v1/extracts/inspection",
     ):
         assert path in paths
+
+
+def test_every_operation_is_described_for_generated_clients(client: TestClient) -> None:
+    """A guard for new routes: description, a defined tag, Problem errors, examples."""
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in str(spec)
+    assert spec["servers"] and spec["info"]["contact"]
+    tags = {tag["name"] for tag in spec["tags"]}
+    flows = spec["components"]["securitySchemes"]["clientCredentials"]["flows"]
+    assert flows["clientCredentials"]["tokenUrl"] == "/api/v1/auth/token"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("description"), where
+            assert set(operation["tags"]) <= tags, where
+            for status, response in operation["responses"].items():
+                for media_type, media in response.get("content", {}).items():
+                    assert "example" in media, f"{where} {status} {media_type}"
+                if status[0] in "45":
+                    problem = response["content"]["application/problem+json"]["schema"]
+                    assert problem == {"$ref": "#/components/schemas/Problem"}, where
+            if operation.get("security") and path != "/api/v1/auth/token":
+                assert {"401", "503"} <= set(operation["responses"]), where
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                assert "example" in media, where
