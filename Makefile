@@ -10,7 +10,7 @@ REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
 DEMO ?=
 
-.PHONY: install run test lint bench openapi clean
+.PHONY: install run test lint bench openapi lock reset clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,17 +18,24 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Spectral lints the API description (node and npm are needed; the versions are locked).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 install: $(BIN)/.installed
 
 run: install
 	@DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
 	REGISTER_ADMIN_CLIENT_SECRET='$(REGISTER_ADMIN_CLIENT_SECRET)' \
-	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
+	$(BIN)/python -m app.serve --migrate --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
-lint: install
+lint: install node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	node_modules/.bin/spectral lint openapi/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest
@@ -36,8 +43,18 @@ test: lint
 openapi: install
 	$(BIN)/python -m app.openapi > openapi/openapi.json
 
+# The image installs exactly these versions and hashes; run after changing dependencies.
+lock: install
+	PIP_CONSTRAINT= PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= $(BIN)/pip-compile --quiet \
+	  --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.lock pyproject.toml
+
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-clean:
-	rm -rf $(VENV) register.db register.db-shm register.db-wal
+# Drop the local database (keeping .venv), so `make run DEMO=1` loads the demo afresh.
+reset:
+	rm -f register.db register.db-shm register.db-wal
+
+clean: reset
+	rm -rf $(VENV) node_modules

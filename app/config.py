@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-do-not-deploy"
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     )
 
     jwt_signing_key: SecretStr = SecretStr(DEVELOPMENT_SIGNING_KEY)
+    # After rotating the signing key, keep the old one here for one token lifetime so tokens
+    # already issued stay valid; tokens name their key by `kid`.
+    jwt_previous_signing_key: SecretStr | None = None
     jwt_issuer: str = "cnfte-register"
     jwt_audience: str = "cnfte-register-api"
     token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
@@ -44,6 +48,15 @@ class Settings(BaseSettings):
     missed_school_days_alert: int = Field(default=15, ge=1)
     exclusion_provision_school_day: int = Field(default=6, ge=1)
     suppression_below: int = Field(default=5, ge=1)
+
+    # Failed token requests allowed per client id and per source address (limits notation).
+    token_failure_limit: str = Field(default="10/minute", pattern=r"^\d+ ?(/|per) ?\w+$")
+    # Shared throttling store for several replicas; memory when unset.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "REGISTER_REDIS_URL")
+    )
+    metrics_enabled: bool = False
+    contact_email: str = "cnfte-register@example.org"
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_batch_records: int = Field(default=5000, ge=1)
@@ -68,12 +81,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def refuse_placeholder_key(self) -> "Settings":
-        key = self.jwt_signing_key.get_secret_value()
-        if self.environment != "development" and (key == DEVELOPMENT_SIGNING_KEY or len(key) < 32):
-            raise ValueError(
-                "REGISTER_JWT_SIGNING_KEY must be set to a secret of 32+ characters "
-                "outside development"
-            )
+        keys = [self.jwt_signing_key, self.jwt_previous_signing_key]
+        for key in (k.get_secret_value() for k in keys if k is not None):
+            if self.environment != "development" and (
+                key == DEVELOPMENT_SIGNING_KEY or len(key) < 32
+            ):
+                raise ValueError(
+                    "REGISTER_JWT_SIGNING_KEY (and any previous key) must be a secret of 32+ "
+                    "characters outside development"
+                )
         return self
 
     @property
@@ -83,6 +99,11 @@ class Settings(BaseSettings):
             if self.database_url.startswith(prefix):
                 return "postgresql+psycopg://" + self.database_url.removeprefix(prefix)
         return self.database_url
+
+    @property
+    def database_url_for_display(self) -> str:
+        """The database URL with any password hidden, safe to print or log."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
 
 @lru_cache

@@ -4,7 +4,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PayloadTooLarge, busy_response, problem_response
+from app.errors import PROBLEM_TYPES, busy_response, problem_response
 
 
 class BodySizeLimit:
@@ -53,10 +53,8 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            PayloadTooLarge.status,
-            PayloadTooLarge.title,
+            PROBLEM_TYPES["payload-too-large"],
             f"Request bodies are limited to {self.max_bytes} bytes; send smaller batches.",
-            slug=PayloadTooLarge.slug,
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
@@ -64,6 +62,10 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+# Liveness must answer even when every connection is taken.
+UNQUEUED = frozenset({"/healthz"})
 
 
 class ConnectionAdmission:
@@ -89,7 +91,7 @@ class ConnectionAdmission:
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == "/healthz":
+        if scope["type"] != "http" or scope["path"] in UNQUEUED:
             await self.app(scope, receive, send)
             return
         batch = scope["method"] == "POST" and scope["path"].endswith(BATCH_PATH)

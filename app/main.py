@@ -5,20 +5,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
 from app.alerts.router import router as alerts_router
 from app.audit.router import router as audit_router
 from app.audit.service import audit_trail
-from app.auth.router import router as auth_router
+from app.auth.router import router as clients_router
+from app.auth.router import token_router
 from app.auth.service import ensure_admin
+from app.auth.throttle import TokenThrottle
 from app.calendar.router import router as calendar_router
 from app.config import Settings, get_settings
 from app.database import connection_capacity, make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
 from app.extracts.router import router as extracts_router
+from app.headers import NoStore
 from app.health.router import router as health_router
 from app.limits import BodySizeLimit, ConnectionAdmission
+from app.observability.logs import RequestLog
+from app.observability.metrics import Metrics
+from app.openapi import TAGS, install_openapi
+from app.problems.router import router as problems_router
 from app.providers.router import router as providers_router
 from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
@@ -36,8 +47,11 @@ offending services post **weekly hours of provision per child (by UPN)**. The re
 each child's hours across providers, decides who is **below full time (25 hours by default)
 and for how long**, and serves LA dashboards and inspection extracts.
 
-Authenticate with OAuth2 client credentials at `POST /api/v1/auth/token`, then send
-`Authorization: Bearer <token>`. Errors are RFC 9457 problem details.
+Authenticate with OAuth2 client credentials at `POST /api/v1/auth/token` (HTTP Basic or form),
+then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details
+(`application/problem+json`) whose `type` links to a page explaining the problem; validation
+errors name each bad field by JSON Pointer. Answers carrying tokens or children's data are
+`Cache-Control: no-store`. Send `X-Request-ID` to correlate a call with the register's logs.
 """
 
 
@@ -56,19 +70,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets come from a package, so the docs work on a closed network.
+    app = FastAPIOffline(
         title="Children not in full-time education: central register",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=TAGS,
+        servers=[{"url": "/", "description": "This register"}],
+        contact={"name": f"{settings.la_name} register team", "email": settings.contact_email},
     )
     app.state.settings = settings
+    app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.aggregates = AggregateCache(size=settings.aggregate_cache_size)
+    app.state.token_throttle = TokenThrottle(
+        limit=settings.token_failure_limit, storage_url=settings.redis_url
+    )
+    # Reads the app's session factory at scrape time (tests replace it after start-up).
+    metrics = Metrics(engine=engine, sessions=lambda: app.state.sessionmaker())
+    app.state.metrics = metrics
 
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(audit_trail, scope="function")])
     for router in (
-        auth_router,
+        token_router,
+        clients_router,
         providers_router,
         provision_router,
         pupils_router,
@@ -82,16 +108,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)
+    app.include_router(problems_router)
+    if settings.metrics_enabled:
+
+        @app.get("/metrics", include_in_schema=False)
+        def prometheus_metrics(_request: Request) -> Response:
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     install_problem_handlers(app)
     install_conflict_recorder(app)
+    install_openapi(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ConnectionAdmission,
         capacity=connection_capacity(
             settings.sqlalchemy_url, pool_size=settings.database_pool_size
         ),
+        batches=settings.concurrent_batches,
     )
+    app.add_middleware(NoStore, prefix=API_PREFIX)
+    app.add_middleware(RequestLog, metrics=metrics)
     return app
 
 

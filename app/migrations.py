@@ -1,5 +1,6 @@
 """Running the Alembic migrations from code (start-up, tests, readiness)."""
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -30,3 +31,16 @@ def upgrade_to_head(settings: Settings) -> None:
         rejudge_if_behind(make_sessionmaker(engine), settings=settings)
     finally:
         engine.dispose()
+
+
+if __name__ == "__main__":
+    # The deployment's one-off migration step: `python -m app.migrations`.
+    from app.config import get_settings
+    from app.observability.logs import configure_logging
+
+    configure_logging()
+    settings = get_settings()
+    upgrade_to_head(settings)
+    logging.getLogger("register").info(
+        "migrated to head", extra={"database": settings.database_url_for_display}
+    )

@@ -5,11 +5,14 @@ inside one outer transaction that is rolled back, so tests never share state.
 """
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -70,6 +73,32 @@ def app(settings: Settings, engine: Engine) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def live_url(app: FastAPI, client: TestClient) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for clients that speak real HTTP
+    (``client`` has bootstrapped the admin)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def restarted(app: FastAPI, settings: Settings, **client: Any) -> TestClient:
+    """The service started again with these settings, on the test's database connection."""
+    again = create_app(settings)
+    again.state.sessionmaker = app.state.sessionmaker
+    return TestClient(again, **client)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Admission control: requests queue for database connections instead of deadlocking."""
 
 import asyncio
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -8,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from app.config import Settings
 from app.limits import ConnectionAdmission
+from app.main import create_app
 
 
 async def slow(_request: Request) -> PlainTextResponse:
@@ -82,3 +85,9 @@ def test_batches_take_turns_while_reads_go_straight_in() -> None:
     read, both = asyncio.run(run())
     assert read < 0.5  # the read did not wait behind the second batch
     assert both >= 0.6  # the two batches ran one after the other
+
+
+def test_the_service_admits_as_many_batches_as_configured(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"concurrent_batches": 3}))
+    configured: dict[object, Any] = {m.cls: m.kwargs for m in app.user_middleware}
+    assert configured[ConnectionAdmission]["batches"] == 3

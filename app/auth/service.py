@@ -1,7 +1,10 @@
-"""API clients and their tokens: slow-hashed secrets, short-lived signed JWTs."""
+"""API clients and their tokens: slow-hashed secrets, short-lived signed JWTs, revocation."""
 
+import hashlib
 import secrets
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -9,10 +12,18 @@ from jose import ExpiredSignatureError, JWTError, jwt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.schemas import ClientCreate, ClientCreated, Principal, Role, TokenResponse
+from app.auth.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientOut,
+    Principal,
+    Role,
+    SecretRotated,
+    TokenResponse,
+)
 from app.bulk import insert_into
 from app.config import Settings
-from app.errors import InvalidContent, Unauthorized
+from app.errors import Conflict, InvalidClient, InvalidContent, NotFound, Unauthorized
 from app.models import ApiClient, Provider
 
 ALGORITHM = "HS256"
@@ -29,24 +40,54 @@ def _hash_secret(secret: str, *, settings: Settings) -> str:
     return hasher.hash(secret)
 
 
-def _verify_secret(secret_hash: str, secret: str) -> bool:
+def _verify_secret(secret_hash: str | None, secret: str) -> bool:
     try:
-        return _hasher.verify(secret_hash, secret)
+        return secret_hash is not None and _hasher.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
         return False
 
 
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands timezone-aware columns back naive; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def authenticate(session: Session, *, client_id: str, client_secret: str) -> ApiClient:
-    """The client these credentials prove, or Unauthorized."""
+    """The enabled client these credentials prove (its secret, or a rotated one still in its
+    grace period), or InvalidClient."""
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
-    if not _verify_secret(client.secret_hash if client else _UNKNOWN_CLIENT_HASH, client_secret):
-        raise Unauthorized("Unknown client or wrong secret.")
-    assert client is not None
-    return client
+    if client is None:
+        _verify_secret(_UNKNOWN_CLIENT_HASH, client_secret)
+    elif client.disabled_at is None and (
+        _verify_secret(client.secret_hash, client_secret)
+        or (
+            client.previous_secret_expires_at is not None
+            and _utc(client.previous_secret_expires_at) > _now()
+            and _verify_secret(client.previous_secret_hash, client_secret)
+        )
+    ):
+        return client
+    raise InvalidClient("Unknown client, wrong secret, or a disabled client.")
+
+
+def key_id(key: str) -> str:
+    """A signing key's `kid`: derived from the key, so rotating the key changes it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def verification_keys(settings: Settings) -> dict[str, str]:
+    """The keys a token may be signed with, by `kid`: the current one and, during a
+    rotation, the previous one."""
+    keys = [settings.jwt_signing_key, settings.jwt_previous_signing_key]
+    return {key_id(k.get_secret_value()): k.get_secret_value() for k in keys if k is not None}
 
 
 def issue_token(client: ApiClient, *, settings: Settings) -> TokenResponse:
-    """A signed bearer token carrying the client's role and provider."""
+    """A signed bearer token carrying the client's role, provider and token generation."""
     now = int(time.time())
     claims = {
         "iss": settings.jwt_issuer,
@@ -57,19 +98,27 @@ def issue_token(client: ApiClient, *, settings: Settings) -> TokenResponse:
         "role": client.role,
         "provider_id": client.provider_id,
         "scope": client.role,
+        "gen": client.token_generation,
     }
-    token = jwt.encode(claims, settings.jwt_signing_key.get_secret_value(), algorithm=ALGORITHM)
+    key = settings.jwt_signing_key.get_secret_value()
+    token = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": key_id(key)})
     return TokenResponse(
         access_token=token, expires_in=settings.token_ttl_seconds, scope=client.role
     )
 
 
-def principal_from_token(token: str, *, settings: Settings) -> Principal:
-    """The caller a bearer token proves; only our own algorithm and key are accepted."""
+def principal_from_token(token: str, *, session: Session, settings: Settings) -> Principal:
+    """The caller a bearer token proves: only our algorithm and keys are accepted, and only
+    while its client is enabled and has not had its tokens revoked."""
+    invalid = Unauthorized("The access token is not valid.")
+    keys = verification_keys(settings)
     try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        # Tokens issued before keys had ids were signed with the current key.
+        key = keys[kid] if kid is not None else settings.jwt_signing_key.get_secret_value()
         claims = jwt.decode(
             token,
-            settings.jwt_signing_key.get_secret_value(),
+            key,
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
@@ -77,16 +126,26 @@ def principal_from_token(token: str, *, settings: Settings) -> Principal:
         )
     except ExpiredSignatureError as exc:
         raise Unauthorized("The access token has expired; request a new one.") from exc
-    except JWTError as exc:
-        raise Unauthorized("The access token is not valid.") from exc
+    except (JWTError, KeyError) as exc:
+        raise invalid from exc
     try:
         role, provider_id = Role(claims["role"]), claims.get("provider_id")
     except (KeyError, ValueError) as exc:
-        raise Unauthorized("The access token is not valid.") from exc
+        raise invalid from exc
     # A provider token must name exactly one provider; no other token may name one.
     if (role is Role.provider) != isinstance(provider_id, int):
-        raise Unauthorized("The access token is not valid.")
-    return Principal(client_id=str(claims["sub"]), role=role, provider_id=provider_id)
+        raise invalid
+    client_id = str(claims["sub"])
+    state = session.execute(
+        select(ApiClient.disabled_at, ApiClient.token_generation).where(
+            ApiClient.client_id == client_id
+        )
+    ).one_or_none()
+    if state is None or state.disabled_at is not None:
+        raise Unauthorized("The access token's client is unknown or disabled.")
+    if claims.get("gen", 0) != state.token_generation:
+        raise Unauthorized("The access token was revoked; request a new one.")
+    return Principal(client_id=client_id, role=role, provider_id=provider_id)
 
 
 def create_client(session: Session, *, request: ClientCreate, settings: Settings) -> ClientCreated:
@@ -128,11 +187,81 @@ def create_client(session: Session, *, request: ClientCreate, settings: Settings
     )
 
 
+def list_clients(session: Session) -> Sequence[ClientOut]:
+    """Every client, oldest first, without secrets."""
+    clients = session.scalars(select(ApiClient).order_by(ApiClient.id)).all()
+    return [client_out(client) for client in clients]
+
+
+def client_out(client: ApiClient) -> ClientOut:
+    """A client as an administrator sees it: never its secret or hash."""
+    grace_ends = client.previous_secret_expires_at
+    return ClientOut(
+        client_id=client.client_id,
+        name=client.name,
+        role=Role(client.role),
+        provider_id=client.provider_id,
+        created_at=_utc(client.created_at),
+        enabled=client.disabled_at is None,
+        disabled_at=_utc(client.disabled_at) if client.disabled_at else None,
+        secret_rotated_at=_utc(client.secret_rotated_at) if client.secret_rotated_at else None,
+        previous_secret_expires_at=(
+            _utc(grace_ends) if grace_ends and _utc(grace_ends) > _now() else None
+        ),
+    )
+
+
+def _client(session: Session, client_id: str) -> ApiClient:
+    client = session.scalar(
+        select(ApiClient).where(ApiClient.client_id == client_id).with_for_update()
+    )
+    if client is None:
+        raise NotFound(f"No client {client_id}.")
+    return client
+
+
+def rotate_secret(
+    session: Session, *, client_id: str, grace_seconds: int, settings: Settings
+) -> SecretRotated:
+    """A new secret for the client. Without a grace period the old secret and every token
+    issued with it stop at once; with one, the old secret works until the period ends."""
+    client = _client(session, client_id)
+    new_secret = secrets.token_urlsafe(32)
+    now = _now()
+    if grace_seconds:
+        client.previous_secret_hash = client.secret_hash
+        client.previous_secret_expires_at = now + timedelta(seconds=grace_seconds)
+    else:
+        client.previous_secret_hash = client.previous_secret_expires_at = None
+        client.token_generation += 1
+    client.secret_hash = _hash_secret(new_secret, settings=settings)
+    client.secret_rotated_at = now
+    session.flush()
+    return SecretRotated(
+        client_id=client.client_id,
+        client_secret=new_secret,
+        previous_secret_expires_at=client.previous_secret_expires_at,
+    )
+
+
+def set_enabled(session: Session, *, client_id: str, enabled: bool, caller: str) -> ClientOut:
+    """Disable a client (its tokens are refused on their next request) or enable it again."""
+    if not enabled and client_id == caller:
+        raise Conflict("A client cannot disable itself; use another administrator's client.")
+    client = _client(session, client_id)
+    if enabled:
+        client.disabled_at = None
+    elif client.disabled_at is None:
+        client.disabled_at = _now()
+    session.flush()
+    return client_out(client)
+
+
 def ensure_admin(
     session: Session, *, client_id: str, client_secret: str, settings: Settings
 ) -> None:
-    """Create the bootstrap admin, or reset its secret and role to the configured ones. Safe
-    when several workers start at once: the row is created if absent, then locked."""
+    """Create the bootstrap admin, or reset its secret, role and state to the configured ones.
+    Safe when several workers start at once: the row is created if absent, then locked."""
     session.execute(
         insert_into(session, ApiClient)
         .values(
@@ -145,6 +274,8 @@ def ensure_admin(
     ).one()
     if not _verify_secret(client.secret_hash, client_secret):
         client.secret_hash = _hash_secret(client_secret, settings=settings)
+        client.previous_secret_hash = client.previous_secret_expires_at = None
     client.role = Role.admin
     client.provider_id = None
+    client.disabled_at = None
     session.flush()

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import ExtractPrincipal
 from app.database import SessionDep
+from app.extracts.schemas import InspectionExtract
 from app.extracts.service import COLUMNS, count_children, extract_rows
 from app.inputs import AsAt, today
+from app.openapi import csv_content
 from app.register.rules import SchoolCalendar, monday_of, threshold_for
 from app.register.service import load_calendar
 
@@ -30,8 +32,12 @@ CSV_MEDIA_TYPE = "text/csv"
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The extract, streamed",
-            "content": {"application/json": {}, CSV_MEDIA_TYPE: {}},
+            "description": "The extract, streamed: JSON by default, CSV on request.",
+            "model": InspectionExtract,
+            "content": csv_content(
+                ",".join(COLUMNS) + "\n1042,B801200005001,2013-05-01,alternative_provision;"
+                "college,12.5,true,permanent,2026-06-08,3,2026-08-24\n"
+            ),
         }
     },
 )

@@ -22,11 +22,16 @@ class ProviderKind(StrEnum):
 class ProviderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Text = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200, examples=["Oak Primary School"])
     kind: ProviderKind
-    urn: str | None = Field(default=None, pattern=r"^\d{6}$", description="6-digit URN")
+    urn: str | None = Field(
+        default=None, pattern=r"^\d{6}$", description="6-digit URN", examples=["100001"]
+    )
     laestab: str | None = Field(
-        default=None, pattern=r"^\d{7}$", description="LA number and establishment number"
+        default=None,
+        pattern=r"^\d{7}$",
+        description="LA number and establishment number",
+        examples=["8012000"],
     )
 
 

@@ -17,6 +17,7 @@ from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render
 from app.history.service import History
 from app.inputs import Id, RawBody
 from app.models import DateOfBirthConflict, Provider
+from app.openapi import parsed_body
 from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
@@ -41,7 +42,12 @@ router = APIRouter(tags=["provision"])
     "/provision-records",
     operation_id="submit_provision_record",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Replaced the record with the same UPN, provider and week"}},
+    responses={
+        200: {
+            "description": "Replaced the record with the same UPN, provider and week.",
+            "model": ProvisionRecordOut,
+        }
+    },
 )
 def submit_record(
     body: ProvisionRecordIn,
@@ -58,6 +64,7 @@ def submit_record(
     )
     if result.replaced:
         response.status_code = status.HTTP_200_OK
+    request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
     request.state.children = 1
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
@@ -69,22 +76,14 @@ def submit_record(
     )
 
 
-# The batch is read from the raw bytes in one pass (pydantic parses and validates together, in
-# the worker thread): the schema is declared here, as FastAPI does for the models it parses.
+# The batch is validated from the raw bytes in one pass (in the worker thread).
 BATCH = TypeAdapter(ProvisionBatchIn)
-BATCH_SCHEMA = ProvisionBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")
-del BATCH_SCHEMA["$defs"]  # the records' schemas are components already (the single POST)
 
 
 @router.post(
     "/provision-records/batch",
     operation_id="submit_provision_batch",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": BATCH_SCHEMA}},
-        }
-    },
+    openapi_extra=parsed_body(ProvisionBatchIn),
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
@@ -110,6 +109,7 @@ def submit_batch(
         settings=settings,
         pointer_prefix="/records",
     )
+    request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
     request.state.children = len({r.upn for r in body.records})
     return BatchResult(
         received=len(body.records),
@@ -124,6 +124,7 @@ def submit_batch(
     "/provision-records",
     operation_id="withdraw_provision_record",
     status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"description": "No such record from this provider, for this child and week."}},
 )
 def withdraw_record(
     request: Request,
@@ -152,7 +153,13 @@ def withdraw_record(
     "/provision-ends",
     operation_id="end_provision",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Replaced the earlier end of the same arrangement"}},
+    responses={
+        200: {
+            "description": "Replaced the earlier end of the same arrangement.",
+            "model": ProvisionEndOut,
+        },
+        404: {"description": "No such child, or none the caller may see."},
+    },
 )
 def end(
     body: ProvisionEndIn,

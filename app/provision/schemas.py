@@ -84,6 +84,7 @@ HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5
 # Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Name = Annotated[Text, Field(min_length=1, max_length=100)]
+DateOfBirth = Annotated[date, Field(examples=[date(2013, 5, 1)])]
 # The register serves children of compulsory school age and young people with EHC plans.
 MAX_AGE = 25
 
@@ -91,11 +92,26 @@ MAX_AGE = 25
 class ProvisionRecordIn(BaseModel):
     """One provider's hours of education for one child in one week."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "upn": "L801200015001",
+                    "date_of_birth": "2013-05-01",
+                    "week_commencing": "2026-11-16",
+                    "hours": 12.5,
+                    "provision_type": "alternative_provision",
+                    "reasons": ["part_time_timetable"],
+                    "timetable_review_date": "2026-12-07",
+                }
+            ]
+        },
+    )
 
     upn: UPN
     week_commencing: Monday
-    date_of_birth: date
+    date_of_birth: DateOfBirth
     hours: HoursIn = Field(description="Hours this provider provides the child that week.")
     provision_type: ProvisionType
     hours_attended: HoursIn | None = None
@@ -191,7 +207,7 @@ class ProvisionRecordOut(BaseModel):
 
     upn: str
     temporary_upn: bool
-    date_of_birth: date
+    date_of_birth: DateOfBirth
     provider_id: int
     week_commencing: date
     hours: Hours
@@ -219,10 +235,22 @@ class BatchResult(BaseModel):
 class ProvisionEndIn(BaseModel):
     """A provider's provision for a child ends (an LA officer may end any, or all)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "upn": "L801200015001",
+                    "date_of_birth": "2013-05-01",
+                    "end_date": "2026-11-27",
+                    "end_reason": "returned_full_time",
+                }
+            ]
+        },
+    )
 
     upn: UPN
-    date_of_birth: date
+    date_of_birth: DateOfBirth
     end_date: RegisterDate = Field(description="The last day of the provision.")
     end_reason: EndReason
     provider_id: Id | None = Field(

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import EndReason, Hours, ProvisionType
+from app.provision.schemas import DateOfBirth, EndReason, Hours, ProvisionType
 
 
 class ProviderHours(BaseModel):
@@ -33,7 +33,7 @@ class PupilStatus(BaseModel):
     """A child's status as at the week containing ``as_at`` (contract v1)."""
 
     upn: str
-    date_of_birth: date
+    date_of_birth: DateOfBirth
     week_commencing: date
     term_week: bool
     on_register: bool = Field(

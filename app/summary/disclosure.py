@@ -7,10 +7,18 @@ are hidden and the hidden cells together reach the threshold.
 """
 
 from collections.abc import Mapping
-from typing import Literal
+from enum import StrEnum
 
-SUPPRESSED: Literal["c"] = "c"
-Cell = int | Literal["c"]
+
+class Suppressed(StrEnum):
+    """The marker published in place of a count small enough to identify a child."""
+
+    c = "c"
+
+
+SUPPRESSED = Suppressed.c
+# A one-member enum, not a JSON Schema `const`, so that generated clients can parse it.
+Cell = int | Suppressed
 
 
 def is_small(count: int, *, below: int) -> bool:

@@ -17,9 +17,10 @@ from app.config import Settings
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.inputs import AsAt, FromDate, ToDate, today
+from app.openapi import csv_content
 from app.register.rules import WEEK, monday_of, threshold_for
 from app.register.service import load_calendar, register_version
-from app.summary.disclosure import Cell, suppress, suppress_value
+from app.summary.disclosure import SUPPRESSED, Cell, suppress, suppress_value
 from app.summary.schemas import (
     Breakdown,
     DurationBand,
@@ -58,7 +59,14 @@ def _suppressing(principal: Principal, requested: bool | None) -> bool:
     "",
     operation_id="get_summary",
     response_model=Summary,
-    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+    responses={
+        200: {
+            "content": csv_content(
+                "measure,group,value\nchildren_on_register,,42\n"
+                "children_below_threshold,,c\nchildren_by_provision_type,pru,7\n"
+            )
+        }
+    },
 )
 def summary(
     request: Request,
@@ -203,7 +211,7 @@ def _present(
         if bands.get(band) == "c" and low > long_run_weeks
     ]
     if suppressing:
-        beyond = "c" if hidden_bands else suppress_value(raw.beyond_long_run, below=below)
+        beyond = SUPPRESSED if hidden_bands else suppress_value(raw.beyond_long_run, below=below)
     # Averages of fewer children than the suppression threshold could describe one child.
     small = suppressing and raw.below < below
 

@@ -2,10 +2,10 @@
 
 Existing records get one version each, grouped into one revision per write that last changed
 them (their updated_at). Judgements made before this revision know nothing of compulsory
-school age: run `python -m app.register.rejudge` once after upgrading.
+school age: upgrading to head re-judges everyone (the rules edition of 0008).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

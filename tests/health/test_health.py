@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from tests.provision import assert_problem
 
 
 def test_alive_and_ready_on_a_migrated_database(client: TestClient) -> None:
@@ -21,5 +22,6 @@ def test_not_ready_before_migrations(tmp_path: Path) -> None:
     )
     with TestClient(app) as client:
         response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["migration"] is None
+    body = assert_problem(response, 503)
+    assert "python -m app.migrations" in body["detail"]
+    assert response.headers["retry-after"]
