@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from authlib.integrations.httpx_client import OAuth2Client
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jose import jwt
@@ -143,6 +144,8 @@ def throttle_stores() -> Iterator[object]:
         id="redis",
         marks=pytest.mark.skipif(not url, reason="set TEST_REDIS_URL (.ci/run does)"),
     )
+    # Redis down (nothing listens on port 1): each replica counts on its own meanwhile.
+    yield pytest.param("redis://127.0.0.1:1/0", id="redis-unreachable")
 
 
 @dataclass
@@ -196,3 +199,16 @@ def test_successful_token_requests_are_not_throttled(throttled: Throttled) -> No
     for _ in range(12):
         response = form_token(throttled.http, throttled.client_id, throttled.client_secret)
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_a_standard_oauth2_library_gets_a_token_and_calls_the_api(
+    live_url: str, method: str
+) -> None:
+    """Authlib, as an integrator would use it, with each client authentication method."""
+    with OAuth2Client(
+        ADMIN_ID, ADMIN_SECRET, token_endpoint_auth_method=method, base_url=live_url
+    ) as oauth:
+        token = oauth.fetch_token(live_url + TOKEN_URL, grant_type="client_credentials")
+        assert token["token_type"].lower() == "bearer"
+        assert oauth.get("/api/v1/providers").status_code == 200
