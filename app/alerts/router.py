@@ -24,14 +24,19 @@ def alerts(
     _officer: OfficerPrincipal,
     as_at: AsAt = None,
     rule: AlertRule | None = None,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    limit: Annotated[
+        int, Query(ge=1, le=10000, description="Alerts listed, most urgent first.")
+    ] = 100,
 ) -> AlertList:
     """Children needing action as at `as_at` (default today): permanently excluded and below
     full time from the 6th school day; below full time beyond the LA's limit; part-time
     timetable past its review or end date while that provision is open; an open provision with
     no return for 2+ term weeks (naming the providers); 15 school days' education missed this
     term; no school on roll; and, for children off the register, whereabouts unknown or removed
-    from roll until a destination is recorded. Thresholds are LA settings."""
+    from roll until a destination is recorded. Thresholds are LA settings.
+
+    `counts` has every rule's full count; the list holds the first `limit` alerts (a page a
+    caseworker acts on, and no more children's data than that), one rule with `rule`."""
     settings = request.app.state.settings
     day = as_at or today()
     week = monday_of(day)

@@ -220,3 +220,28 @@ def test_a_child_whose_whereabouts_are_unknown_alerts_until_a_destination_is_rec
     assert not alert["below_threshold"] and alert["weeks_below"] == 0
     end_provision(client, officer, school, 7, "moved_out_of_area")
     assert alerts(client, officer, week(9), "whereabouts_unknown") == []
+
+
+def test_the_list_stops_at_the_limit_and_the_counts_do_not(
+    client: TestClient, officer: Headers, make_provider: Callable[..., dict[str, Any]]
+) -> None:
+    tutor = make_provider("Home tuition service", "tuition")
+    children = [make_upn(serial) for serial in range(100, 202)]
+    tutored = [
+        record(
+            upn,
+            week_commencing=week(0),
+            hours=5,
+            provider_id=tutor["id"],
+            provision_type="home_tuition",
+        )
+        for upn in children
+    ]
+    submit(client, officer, *tutored)
+    rule = {"as_at": week(0).isoformat(), "rule": "no_school_on_roll"}
+    page = client.get("/api/v1/alerts", params=rule, headers=officer).json()
+    assert page["counts"]["no_school_on_roll"] == 102
+    assert len(page["items"]) == 100 and page["truncated"] is True
+    assert [item["upn"] for item in page["items"]] == children[:100]  # by child, in order
+    whole = client.get("/api/v1/alerts", params=rule | {"limit": 102}, headers=officer).json()
+    assert len(whole["items"]) == 102 and whole["truncated"] is False
