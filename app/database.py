@@ -20,7 +20,16 @@ def connection_capacity(url: str, *, pool_size: int = POOL_SIZE) -> int:
 def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            # The register's reads are short index scans. PostgreSQL's JIT compiles any plan it
+            # guesses is costly, and on a million children a register page spent 10-30 ms
+            # compiling to read 50 rows (docs/PERFORMANCE.md).
+            connect_args={"options": "-c jit=off"},
+        )
     # SQLite has one writer at a time, so requests queue for a single connection rather than
     # contending for the file lock.
     engine = create_engine(

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from app.models import Provider, PupilWeek, WeekTally
 from app.register.rules import SchoolCalendar
@@ -201,31 +201,41 @@ def outcomes(session: Session, *, week: date, calendar: SchoolCalendar) -> Outco
     """Children who left the register from 1 September to the week, each once by their latest
     exit; term weeks on the register before each return to full time."""
     starts = date(week.year if week.month >= 9 else week.year - 1, 9, 1)
-    latest: dict[int, tuple[date, str, date]] = {}
-    for pupil_id, exit_week, reason, since in session.execute(
+    exits = aliased(PupilWeek)
+    later_exit = exists().where(
+        exits.pupil_id == PupilWeek.pupil_id,
+        exits.exit_reason.is_not(None),
+        exits.week_commencing > PupilWeek.week_commencing,
+        exits.week_commencing <= week,
+    )
+    # Counted in SQL by exit week and time on the register: a handful of groups, however many
+    # children left. An exit is not a child's latest only if they came back (next_week) and
+    # left again by the week, so only those few exits look for a later one.
+    superseded = case((PupilWeek.next_week <= week, case((later_exit, 1))))
+    by_reason: Counter[str] = Counter()
+    weeks_to_full_time: list[int] = []
+    for reason, exit_week, since, children in session.execute(
         select(
-            PupilWeek.pupil_id,
-            PupilWeek.week_commencing,
             PupilWeek.exit_reason,
+            PupilWeek.week_commencing,
             PupilWeek.on_register_since,
+            func.count() - func.count(superseded),
         )
         .where(
             PupilWeek.exit_reason.is_not(None),
-            PupilWeek.left_register_on >= starts,
+            # The exit week is the first term week off the register, after the leaving date.
+            PupilWeek.left_register_on.between(starts, week),
             PupilWeek.week_commencing <= week,
         )
-        .order_by(PupilWeek.week_commencing)
+        .group_by(PupilWeek.exit_reason, PupilWeek.week_commencing, PupilWeek.on_register_since)
     ):
-        latest[pupil_id] = (exit_week, str(reason), since)
+        by_reason[str(reason)] += children
+        if reason == RETURNED_FULL_TIME:
+            weeks_to_full_time += [calendar.term_weeks(since, exit_week) - 1] * children
     return Outcomes(
         academic_year_starts=starts,
-        by_exit_reason=dict(sorted(Counter(reason for _, reason, _ in latest.values()).items())),
-        weeks_to_full_time=sorted(
-            # The exit week is the first term week off the register.
-            calendar.term_weeks(since, exit_week) - 1
-            for exit_week, reason, since in latest.values()
-            if reason == RETURNED_FULL_TIME
-        ),
+        by_exit_reason={reason: n for reason, n in sorted(by_reason.items()) if n},
+        weeks_to_full_time=sorted(weeks_to_full_time),
     )
 
 

@@ -115,3 +115,25 @@ def test_outcomes_count_nobody_before_anyone_leaves(
     assert body["children_left_register"] == 0 and body["left_register_by_reason"] == []
     assert body["mean_weeks_to_full_time"] is None
     assert date.fromisoformat(body["academic_year_starts"]) == date(2026, 9, 1)
+
+
+def test_a_child_who_comes_back_and_leaves_again_counts_once_by_the_latest_exit(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    on_register_then_ended(client, officer, school, 0, range(3), "returned_full_time")
+    on_register_then_ended(client, officer, school, 1, range(2), "returned_full_time")
+
+    between = summary(client, officer, 4)
+    assert between["left_register_by_reason"] == [
+        {"exit_reason": "returned_full_time", "children": 2}
+    ]
+    on_register_then_ended(client, officer, school, 0, range(5, 7), "moved_out_of_area")
+    assert summary(client, officer, 4) == between  # what was known of week 4 stands
+    after = summary(client, officer, 9)
+    assert after["children_left_register"] == 2
+    assert after["left_register_by_reason"] == [
+        {"exit_reason": "moved_out_of_area", "children": 1},
+        {"exit_reason": "returned_full_time", "children": 1},
+    ]
+    # Only the child who stayed back in full time counts: on the register weeks 0 and 1.
+    assert (after["children_returned_full_time"], after["median_weeks_to_full_time"]) == (1, 2)
