@@ -57,6 +57,7 @@ from bench.server import (
     RssSampler,
     Server,
     create_database,
+    database_url,
     drop_database,
     server_version,
 )
@@ -99,6 +100,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep-db", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--reuse-db",
+        metavar="NAME",
+        help="measure the reads of one PostgreSQL scale again on a database an earlier run kept "
+        "(--keep-db), without loading it; it is kept",
+    )
     parser.add_argument("--out", default="docs/bench-results.json", help="JSON results file")
     parser.add_argument("--small-children", type=int, default=5_000)
     parser.add_argument("--large-children", type=int, default=100_000)
@@ -117,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
         "national": Scale("national", args.national_children, "postgresql", 0, args.national_weeks),
     }
     chosen = list(SCALES) if args.scale == "all" else args.scale.split(",")
+    if args.reuse_db and (len(chosen) != 1 or scales[chosen[0]].database != "postgresql"):
+        parser.error("--reuse-db measures one PostgreSQL scale")
     out = Path(args.out)
     if not out.is_absolute():
         out = ROOT / out
@@ -157,36 +166,41 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
         "term_weeks": len(term_weeks),
         "as_at": as_at.isoformat(),
     }
+    reused = args.reuse_db
     if sqlite_file:
         folder = tempfile.mkdtemp(prefix="cnfte-bench-")
         name, url = folder, f"sqlite:///{folder}/register.db"
+    elif reused:
+        name, url = reused, database_url(args.database_url, reused)
     else:
         name, url = create_database(args.database_url)
     log(f"database {url}")
     server = Server(url, workers=workers)
     try:
         upgrade_to_head(Settings(database_url=url, full_time_hours=Decimal(FULL_TIME_HOURS)))
-        # Terms and closures go straight into the calendar tables.
-        write_calendar(url, la)
+        if not reused:
+            # Terms and closures go straight into the calendar tables.
+            write_calendar(url, la)
         server.start()
         admin = http.Api(server.base_url, server.admin_id, server.admin_secret)
-        provider_ids = [
-            admin.post_json("/api/v1/providers", {"name": p.name, "kind": p.kind, "urn": p.urn})[
-                "id"
+        provider_ids = (
+            _provider_ids(url)
+            if reused
+            else [
+                admin.post_json(
+                    "/api/v1/providers", {"name": p.name, "kind": p.kind, "urn": p.urn}
+                )["id"]
+                for p in la.providers
             ]
-            for p in la.providers
-        ]
+        )
         officer = admin.new_client("la_officer")
         inspector = admin.new_client("inspector")
 
-        if scale.http_weeks is None:
-            cut = term_weeks[0].isoformat()
-        elif scale.http_weeks:
-            cut = term_weeks[-scale.http_weeks].isoformat()
-        else:
-            cut = (term_weeks[-1] + WEEK).isoformat()
-        history, rest = _split(la.records(), cut)
-        if scale.bulk:
+        if reused:
+            rest: Iterator[dict[str, Any]] = iter(())
+            result["history"] = {"method": f"database {name}, loaded and checked by an earlier run"}
+        elif scale.bulk:
+            history, rest = _split(la.records(), _first_http_week(scale, term_weeks))
             log("bulk-loading the history (COPY, derived state from the pure core)")
             bulk = bulk_history(url, la, history, provider_ids, Decimal(FULL_TIME_HOURS))
             result["history"] = {
@@ -202,6 +216,8 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
             }
             log(f"  {result['history']}")
         else:
+            # From the first term week (the generator's records before it are not sent).
+            _, rest = _split(la.records(), term_weeks[0].isoformat())
             result["history"] = {"method": "all weeks over HTTP (the ingest figures below)"}
         work = prepare(rest, provider_ids, singles=args.singles if scale.http_weeks != 0 else 0)
         if work.phases:
@@ -214,10 +230,11 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
             vacuum_analyze(url)
         result["records_total"] = _count(url, "provision_records")
         result["children_total"] = _count(url, "pupils")
-        log("checking the derived state against the pure core")
-        result["derived_state"] = check_derived_state(url, Decimal(FULL_TIME_HOURS))
-        result["service_check"] = check_against_service(url, Decimal(FULL_TIME_HOURS), 500)
-        log(f"  {result['derived_state']['mismatches']} mismatches; {result['service_check']}")
+        if not reused:
+            log("checking the derived state against the pure core")
+            result["derived_state"] = check_derived_state(url, Decimal(FULL_TIME_HOURS))
+            result["service_check"] = check_against_service(url, Decimal(FULL_TIME_HOURS), 500)
+            log(f"  {result['derived_state']['mismatches']} mismatches; {result['service_check']}")
         result["server_peak_rss_mb_loading"] = round(server.memory_kb("VmHWM") / 1024, 1)
         result["latency"] = latencies(server, officer, url, as_at, args.requests)
         if work.singles:
@@ -229,7 +246,7 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
         result["database_mb"] = _database_mb(url)
     finally:
         server.stop()
-        if args.keep_db:
+        if args.keep_db or reused:
             log(f"kept database {url}")
         elif sqlite_file:
             for leftover in Path(name).iterdir():
@@ -240,6 +257,13 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
     result["server_log"] = str(server.log_path)
     result["wall_seconds"] = round(time.perf_counter() - wall, 1)
     return result
+
+
+def _first_http_week(scale: Scale, term_weeks: list[date]) -> str:
+    """The week from which a bulk-loaded scale's records go over HTTP (none: after the last)."""
+    if scale.http_weeks:
+        return term_weeks[-scale.http_weeks].isoformat()
+    return (term_weeks[-1] + WEEK).isoformat()
 
 
 def _split(
@@ -527,6 +551,12 @@ def race_probe(
     result = {"children": children, "statuses": counts, "wrong_totals": wrong}
     log(f"race probe: {result}")
     return result
+
+
+def _provider_ids(url: str) -> list[int]:
+    """The providers an earlier run registered, in the order it registered them."""
+    with psycopg.connect(url) as connection:
+        return [id for (id,) in connection.execute("SELECT id FROM providers ORDER BY id")]
 
 
 def _count(url: str, table: str) -> int:
