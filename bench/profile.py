@@ -119,7 +119,7 @@ def _alerts(session: Session, week: date, settings: Settings) -> Any:
         calendar=load_calendar(session),
         settings=settings,
         rules=list(AlertRule),
-        limit=1000,
+        limit=100,  # the endpoint's default
     )
 
 
