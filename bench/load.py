@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, create_engine, or_, select
 from sqlalchemy.orm import Session
 
 from app.database import make_engine
@@ -447,7 +447,8 @@ def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
     stored records and ends. Register weeks are compared as they are derived (a national
     register's would not fit in memory); arrangements and counts once all are known."""
     started = time.perf_counter()
-    engine = make_engine(sqlalchemy_url(url))
+    # Two connections read side by side, which the service's one-connection SQLite pool refuses.
+    engine = create_engine(sqlalchemy_url(url))
     calendar = _calendar(url)
     expected = Expected({})
     arrangements: list[Row] = []
