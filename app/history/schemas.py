@@ -1,10 +1,12 @@
 """A child's history as the API shows it."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Self
 
 from pydantic import BaseModel, Field
 
+from app.models import ProvisionVersion, Revision
 from app.provision.schemas import EndReason, ExclusionType, Hours, ProvisionType, Reason
 
 
@@ -14,6 +16,7 @@ class Action(StrEnum):
     withdrawn = "withdrawn"
     ended = "ended"
     end_replaced = "end_replaced"
+    left_register = "left_register"
 
 
 class RecordVersion(BaseModel):
@@ -31,7 +34,8 @@ class RecordVersion(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    """One version: a record submitted, replaced or withdrawn, or a provision end."""
+    """One version: a record submitted, replaced or withdrawn, a provision end, or the child
+    left with no open provision by a write."""
 
     id: int
     recorded_at: datetime
@@ -45,8 +49,30 @@ class HistoryEntry(BaseModel):
     end_date: date | None
     end_reason: EndReason | None
 
+    @classmethod
+    def of(cls, version: ProvisionVersion, revision: Revision) -> Self:
+        """A version as the API shows it."""
+        return cls(
+            id=version.id,
+            recorded_at=utc(revision.recorded_at),
+            client_id=revision.client_id,
+            action=Action(version.action),
+            provider_id=version.provider_id,
+            week_commencing=version.week_commencing,
+            record=RecordVersion.model_validate(version.details)
+            if version.week_commencing is not None
+            else None,
+            end_date=version.details.get("end_date"),
+            end_reason=version.details.get("end_reason"),
+        )
+
 
 class History(BaseModel):
     upn: str
     items: list[HistoryEntry] = Field(description="Newest first.")
     next: str | None = Field(description="URL of the next (older) page, or null on the last.")
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored time in UTC (SQLite hands back the UTC times it stores without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Keeping every version of what providers send, and reading what was known when."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -82,6 +82,19 @@ class History:
         """Add a version: a record (by week) or an end (by id), as this write leaves it."""
         self.versions.append((pupil_id, provider_id, action, week_commencing, end_id, details))
 
+    def left_register(self, pupil_ids: Iterable[int]) -> None:
+        """Note the children this write leaves with no open provision, against the provider of
+        the write's last version for each (the change feed's ``left_register``)."""
+        leaving = set(pupil_ids)
+        last_provider = {pupil_id: provider_id for pupil_id, provider_id, *_ in self.versions}
+        for pupil_id in sorted(leaving & last_provider.keys()):
+            self.keep(
+                pupil_id=pupil_id,
+                provider_id=last_provider[pupil_id],
+                action="left_register",
+                details={},
+            )
+
     def close(self) -> Revision | None:
         """Record the versions under a new revision numbered in commit order; call it last in
         the write, after the derived state is refreshed (it takes the register version lock)."""
@@ -106,11 +119,12 @@ class History:
 def versions_of(
     session: Session, *, pupil_id: int, before_id: int | None, limit: int
 ) -> list[tuple[ProvisionVersion, Revision]]:
-    """A child's versions, newest first, with the revision (who and when) of each."""
+    """A child's versions, newest first, with the revision (who and when) of each. Leaving the
+    register is the feed's note of a consequence, not something sent, so it is not shown."""
     query = (
         select(ProvisionVersion, Revision)
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .where(ProvisionVersion.pupil_id == pupil_id)
+        .where(ProvisionVersion.pupil_id == pupil_id, ProvisionVersion.action != "left_register")
         .order_by(ProvisionVersion.id.desc())
         .limit(limit)
     )

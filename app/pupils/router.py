@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
-from app.history.schemas import History, HistoryEntry, RecordVersion
+from app.history.schemas import History, HistoryEntry, utc
 from app.history.service import versions_of
 from app.inputs import AsAt, FromDate, Id, ToDate, today
 from app.pupils.schemas import PupilWeeks
@@ -136,22 +136,7 @@ def pupil_history(
         next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
     return History(
         upn=pupil.upn,
-        items=[
-            HistoryEntry(
-                id=version.id,
-                recorded_at=_utc(revision.recorded_at),
-                client_id=revision.client_id,
-                action=version.action,
-                provider_id=version.provider_id,
-                week_commencing=version.week_commencing,
-                record=RecordVersion.model_validate(version.details)
-                if version.end_id is None
-                else None,
-                end_date=version.details.get("end_date"),
-                end_reason=version.details.get("end_reason"),
-            )
-            for version, revision in versions
-        ],
+        items=[HistoryEntry.of(version, revision) for version, revision in versions],
         next=next_url,
     )
 
@@ -166,14 +151,9 @@ def valid_upn(upn: str) -> str:
         ) from exc
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back the UTC times it stores without their zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _past_moment(moment: datetime) -> datetime:
     """A moment in UTC that is not in the future."""
-    moment = _utc(moment).astimezone(UTC)
+    moment = utc(moment).astimezone(UTC)
     if moment > datetime.now(UTC):
         raise InvalidContent(
             "as_known_at is in the future; the register cannot know what it will know.",
