@@ -7,7 +7,7 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from app.models import ProvisionVersion, Revision
-from app.provision.schemas import EndReason, ExclusionType, Hours, ProvisionType, Reason
+from app.provision.schemas import EndReason, RecordVersion
 
 
 class Action(StrEnum):
@@ -17,20 +17,6 @@ class Action(StrEnum):
     ended = "ended"
     end_replaced = "end_replaced"
     left_register = "left_register"
-
-
-class RecordVersion(BaseModel):
-    """A weekly record's fields as one version left them."""
-
-    hours: Hours
-    hours_attended: Hours | None
-    provision_type: ProvisionType
-    reasons: list[Reason]
-    exclusion_type: ExclusionType | None
-    exclusion_start_date: date | None
-    provision_start_date: date | None
-    timetable_review_date: date | None
-    timetable_end_date: date | None
 
 
 class HistoryEntry(BaseModel):
