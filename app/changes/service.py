@@ -3,7 +3,8 @@
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import ProvisionVersion, Pupil, Revision
+from app.models import ProvisionVersion, Revision
+from app.pupils.service import current_upn
 
 # (revisions.number, provision_history.id): commit order, then the order within one write.
 Position = tuple[int, int]
@@ -18,9 +19,8 @@ def changes_after(
     ever sees a committed prefix of them: nothing can later commit before a position it read.
     """
     query = (
-        select(ProvisionVersion, Revision, Pupil.upn)
+        select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .join(Pupil, Pupil.id == ProvisionVersion.pupil_id)
         .where(Revision.number.is_not(None))
         .order_by(Revision.number, ProvisionVersion.id)
         .limit(limit)

@@ -17,23 +17,33 @@ class Action(StrEnum):
     ended = "ended"
     end_replaced = "end_replaced"
     left_register = "left_register"
+    upn_changed = "upn_changed"
 
 
 class HistoryEntry(BaseModel):
-    """One version: a record submitted, replaced or withdrawn, a provision end, or the child
-    left with no open provision by a write."""
+    """One version: a record submitted, replaced or withdrawn, a provision end, a change of the
+    child's UPN, or (in the change feed) the child left with no open provision by a write."""
 
     id: int
     recorded_at: datetime
     client_id: str = Field(description="The API client that made the change.")
     action: Action
-    provider_id: int
-    week_commencing: date | None = Field(description="The record's week; null for an end.")
+    provider_id: int | None = Field(description="Null for a change of UPN.")
+    week_commencing: date | None = Field(
+        description="The record's week; null for an end or a change of UPN."
+    )
     record: RecordVersion | None = Field(
         description="The record as this version left it (as it was, for a withdrawal)."
     )
     end_date: date | None
     end_reason: EndReason | None
+    old_upn: str | None = Field(default=None, description="For a change of UPN: the UPN before.")
+    new_upn: str | None = Field(default=None, description="For a change of UPN: the UPN after.")
+    merged: bool | None = Field(
+        default=None,
+        description="For a change of UPN: whether a child already at the new UPN took the "
+        "records (one child had been on the register twice).",
+    )
 
     @classmethod
     def of(cls, version: ProvisionVersion, revision: Revision) -> Self:
@@ -50,6 +60,9 @@ class HistoryEntry(BaseModel):
             else None,
             end_date=version.details.get("end_date"),
             end_reason=version.details.get("end_reason"),
+            old_upn=version.details.get("old_upn"),
+            new_upn=version.details.get("new_upn"),
+            merged=version.details.get("merged"),
         )
 
 

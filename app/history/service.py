@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, insert, select
+from sqlalchemy import JSON, Date, Integer, Select, String, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.bulk import rows
-from app.models import ProvisionVersion, Revision
+from app.models import ProvisionVersion, Pupil, Revision
 from app.register.rules import ProvisionEnd
 from app.register.service import bump_register_version
 
@@ -65,7 +65,7 @@ class History:
 
     session: Session
     client_id: str
-    versions: list[tuple[int, int, str, date | None, int | None, dict[str, Any]]] = field(
+    versions: list[tuple[int, int | None, str, date | None, int | None, dict[str, Any]]] = field(
         default_factory=list
     )
 
@@ -73,13 +73,14 @@ class History:
         self,
         *,
         pupil_id: int,
-        provider_id: int,
+        provider_id: int | None,
         action: str,
         details: dict[str, Any],
         week_commencing: date | None = None,
         end_id: int | None = None,
     ) -> None:
-        """Add a version: a record (by week) or an end (by id), as this write leaves it."""
+        """Add a version: a record (by week) or an end (by id), as this write leaves it, or a
+        change of UPN (neither, and no provider)."""
         self.versions.append((pupil_id, provider_id, action, week_commencing, end_id, details))
 
     def left_register(self, pupil_ids: Iterable[int]) -> None:
@@ -124,13 +125,22 @@ def versions_of(
     query = (
         select(ProvisionVersion, Revision)
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .where(ProvisionVersion.pupil_id == pupil_id, ProvisionVersion.action != "left_register")
+        .where(
+            ProvisionVersion.pupil_id.in_(child_ids(pupil_id)),
+            ProvisionVersion.action != "left_register",
+        )
         .order_by(ProvisionVersion.id.desc())
         .limit(limit)
     )
     if before_id is not None:
         query = query.where(ProvisionVersion.id < before_id)
     return [(version, revision) for version, revision in session.execute(query)]
+
+
+def child_ids(pupil_id: int) -> Select[int]:
+    """The child's id and those of children merged into it by a UPN change: whose history
+    rows (never moved) are the child's history."""
+    return select(Pupil.id).where(or_(Pupil.id == pupil_id, Pupil.merged_into == pupil_id))
 
 
 @dataclass(frozen=True)
@@ -153,9 +163,11 @@ def known_at(session: Session, *, pupil_id: int, moment: datetime) -> Known:
     for version in session.scalars(
         select(ProvisionVersion)
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .where(ProvisionVersion.pupil_id == pupil_id, Revision.recorded_at <= moment)
+        .where(ProvisionVersion.pupil_id.in_(child_ids(pupil_id)), Revision.recorded_at <= moment)
         .order_by(ProvisionVersion.id)
     ):
+        if version.provider_id is None:  # a change of UPN: no record or end
+            continue
         if version.end_id is not None:
             ends[version.end_id] = ProvisionEnd(
                 version.provider_id,

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.auth.schemas import Principal, Role
 from app.errors import Forbidden
-from app.models import ProvisionVersion, Pupil, Revision
+from app.models import ProvisionVersion, Revision
+from app.pupils.service import current_upn
 
 # (revisions.number, provision_history.id), newest first.
 Position = tuple[int, int]
@@ -37,9 +38,8 @@ def latest_versions(
     """Each record's latest version, newest change first, with the child's current UPN."""
     later = aliased(ProvisionVersion)
     query = (
-        select(ProvisionVersion, Revision, Pupil.upn)
+        select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .join(Pupil, Pupil.id == ProvisionVersion.pupil_id)
         .where(
             ProvisionVersion.week_commencing.is_not(None),
             # A record's versions are written under its child's lock, so the latest has the
