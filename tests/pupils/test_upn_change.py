@@ -103,3 +103,29 @@ def test_what_cannot_be_changed(client: TestClient, officer: Headers, school_aut
 
     assert status_of(client, officer, TEMPORARY, week(0))["previous_upns"] == []
     assert status_of(client, officer, PERMANENT, week(0))["total_hours"] == 5.0
+
+
+def test_a_merged_child_is_judged_as_if_sent_under_one_upn(
+    client: TestClient, officer: Headers, school_auth: Headers, make_provider: Any, login_as: Any
+) -> None:
+    college_auth = login_as("provider", make_provider("Town College", "college")["id"])
+    control = make_upn(92)
+    for upn_for_school, upn_for_college in ((TEMPORARY, PERMANENT), (control, control)):
+        submit(client, school_auth, record(upn_for_school, week_commencing=week(0), hours=10))
+        submit(client, college_auth, record(upn_for_college, week_commencing=week(1), hours=8))
+        submit(client, school_auth, record(upn_for_school, week_commencing=week(2), hours=9))
+    assert change(client, officer, TEMPORARY, PERMANENT).status_code == 200
+
+    def judged(upn: str) -> Any:
+        weeks = client.get(
+            f"/api/v1/pupils/{upn}/weeks",
+            params={"from": week(0).isoformat(), "to": week(4).isoformat()},
+            headers=officer,
+        )
+        status = status_of(client, officer, upn, week(4))
+        for varying in ("upn", "previous_upns", "given_name", "family_name"):
+            status.pop(varying, None)
+        return weeks.json()["weeks"], status
+
+    assert judged(PERMANENT) == judged(control)
+    assert counts(client, officer) == (2, 2)
