@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, Select, String, insert, or_, select
+from sqlalchemy import JSON, ColumnElement, Date, Integer, Select, String, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.bulk import rows
@@ -137,7 +137,7 @@ def versions_of(
     return [(version, revision) for version, revision in session.execute(query)]
 
 
-def child_ids(pupil_id: int) -> Select[int]:
+def child_ids(pupil_id: int | ColumnElement[int]) -> Select[int]:
     """The child's id and those of children merged into it by a UPN change: whose history
     rows (never moved) are the child's history."""
     return select(Pupil.id).where(or_(Pupil.id == pupil_id, Pupil.merged_into == pupil_id))

@@ -3,12 +3,13 @@ withdrawn records that ``provision_records`` no longer holds)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.schemas import Principal, Role
 from app.errors import Forbidden
-from app.models import ProvisionVersion, Revision
+from app.history.service import child_ids
+from app.models import ProvisionVersion, Pupil, Revision
 from app.pupils.service import current_upn
 
 # (revisions.number, provision_history.id), newest first.
@@ -36,19 +37,20 @@ def latest_versions(
     limit: int,
 ) -> list[tuple[ProvisionVersion, Revision, str]]:
     """Each record's latest version, newest change first, with the child's current UPN."""
-    later = aliased(ProvisionVersion)
+    later, child = aliased(ProvisionVersion), aliased(Pupil)
     query = (
         select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
+        .join(child, child.id == ProvisionVersion.pupil_id)
         .where(
             ProvisionVersion.week_commencing.is_not(None),
             # A record's versions are written under its child's lock, so the latest has the
-            # highest id.
+            # highest id; after a merge, the record's earlier versions are the merged child's.
             ~exists().where(
                 later.provider_id == ProvisionVersion.provider_id,
-                later.pupil_id == ProvisionVersion.pupil_id,
                 later.week_commencing == ProvisionVersion.week_commencing,
                 later.id > ProvisionVersion.id,
+                later.pupil_id.in_(child_ids(func.coalesce(child.merged_into, child.id))),
             ),
         )
         .order_by(Revision.number.desc(), ProvisionVersion.id.desc())

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.builders import make_temporary_upn, make_upn, record, submit, week
 from tests.changes.test_feed import follow
-from tests.provision import Headers, assert_problem, status_of
+from tests.provision import RECORDS, Headers, assert_problem, status_of
 
 TEMPORARY, PERMANENT, STRANGER = make_temporary_upn(5), make_upn(90), make_upn(91)
 
@@ -85,6 +85,13 @@ def test_one_child_under_two_upns_is_merged_and_counted_once(
     assert {item["upn"] for item in changes} == {PERMANENT}
     # The school, which sent only under the temporary UPN, still sees the child.
     assert status_of(client, school_auth, PERMANENT, week(1))["upn"] == PERMANENT
+    # What it sent is listed under the new UPN, once, however it is sent again.
+    submit(client, school_auth, record(PERMANENT, week_commencing=week(1), hours=12))
+    sent = client.get(RECORDS, headers=school_auth).json()["items"]
+    assert [(item["upn"], item["week_commencing"], item["hours"]) for item in sent] == [
+        (PERMANENT, week(1).isoformat(), 12.0),
+        (PERMANENT, week(0).isoformat(), 10.0),
+    ]
 
 
 def test_what_cannot_be_changed(client: TestClient, officer: Headers, school_auth: Headers) -> None:
