@@ -6,7 +6,9 @@ import json
 
 from app.errors import InvalidContent
 
-MAX_ID = 2**63 - 1
+# Upper bounds of the columns cursors carry: 64-bit register numbers, 32-bit row ids.
+MAX_NUMBER = 2**63 - 1
+MAX_ID = 2**31 - 1
 
 
 def encode_cursor(*position: int) -> str:
@@ -14,14 +16,18 @@ def encode_cursor(*position: int) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
 
 
-def decode_cursor(cursor: str, *, parameter: str, size: int) -> tuple[int, ...]:
-    """The position a cursor names, or 422 naming the parameter it came in."""
+def decode_cursor(cursor: str, *, parameter: str, limits: tuple[int, ...]) -> tuple[int, ...]:
+    """The position a cursor names (each number from 0 to its limit), or 422 naming the
+    parameter it came in."""
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not (
             isinstance(position, list)
-            and len(position) == size
-            and all(type(value) is int and 0 <= value <= MAX_ID for value in position)
+            and len(position) == len(limits)
+            and all(
+                type(value) is int and 0 <= value <= limit
+                for value, limit in zip(position, limits, strict=True)
+            )
         ):
             raise ValueError(position)
         return tuple(position)
@@ -30,3 +36,9 @@ def decode_cursor(cursor: str, *, parameter: str, size: int) -> tuple[int, ...]:
             "The cursor is not one this API issued; start again without it.",
             errors=[{"parameter": parameter, "detail": "not a valid cursor"}],
         ) from exc
+
+
+def decode_version_cursor(cursor: str, *, parameter: str) -> tuple[int, int]:
+    """A position among history rows in commit order: (revisions.number, history row id)."""
+    number, version_id = decode_cursor(cursor, parameter=parameter, limits=(MAX_NUMBER, MAX_ID))
+    return number, version_id

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from app.auth.dependencies import OfficerPrincipal
 from app.changes.schemas import Change, ChangesPage
 from app.changes.service import changes_after
-from app.cursors import decode_cursor, encode_cursor
+from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.history.schemas import HistoryEntry
 
@@ -31,10 +31,8 @@ def changes(
     provision (`left_register`). Each carries the child's current UPN and its own cursor. Follow
     `next`; an empty page means you are caught up, so poll `next` again later. A child ageing
     out of compulsory school age is not a write: read it from the status."""
-    position = None if after is None else decode_cursor(after, parameter="after", size=2)
-    found = changes_after(
-        session, after=(position[0], position[1]) if position else None, limit=limit
-    )
+    position = decode_version_cursor(after, parameter="after") if after else None
+    found = changes_after(session, after=position, limit=limit)
     items = [
         Change(
             **HistoryEntry.of(version, revision).model_dump(),

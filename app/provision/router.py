@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
-from app.cursors import decode_cursor, encode_cursor
+from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
 from app.history.schemas import utc
@@ -82,14 +82,14 @@ def list_records(
     `include_withdrawn`, records withdrawn as sent in error are listed too, marked `withdrawn`.
     No names. Follow `next` for more; `Accept: text/csv` gives the page as CSV, with `next` in
     a `Link` header."""
-    before = decode_cursor(cursor, parameter="cursor", size=2) if cursor else None
+    before = decode_version_cursor(cursor, parameter="cursor") if cursor else None
     found = latest_versions(
         session,
         provider_id=listed_provider(principal, provider_id),
         week_commencing=week_commencing,
         updated_since=utc(updated_since) if updated_since else None,
         include_withdrawn=include_withdrawn,
-        before=(before[0], before[1]) if before else None,
+        before=before,
         limit=limit + 1,
     )
     items = [
