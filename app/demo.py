@@ -8,7 +8,7 @@ Every random choice comes from ``random.Random`` seeded from ``seed``: same seed
 """
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +23,8 @@ from app.inputs import today as today_in_england
 from app.models import ClosureDay, Provider, Pupil, Term
 from app.provision.schemas import ProvisionRecordIn
 from app.provision.service import ingest
+from app.pupils.upn import check_letter
+from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, SchoolCalendar, compulsory_school_age, monday_of
 from app.register.rules import Term as TermDates
 
@@ -611,22 +613,49 @@ def load_demo(
     principal = Principal(client_id="demo-loader", role=Role.admin, provider_id=None)
     stored = 0
     reported: set[str] = set()
+    # The first child reported is sent under a temporary UPN for the first half of the weeks,
+    # until the LA gives it its permanent one (a UPN change), as happens to new arrivals.
+    temporary: dict[str, str] = {}
+    given_on = (la.first_week + WEEK * (weeks // 2)).isoformat()
     for batch in _batches(la.records(), BATCH_SIZE):
-        records = [
-            ProvisionRecordIn.model_validate(
-                {key: value for key, value in record.items() if key != "provider_index"}
-                | {"provider_id": provider_ids[record["provider_index"]]}
-            )
-            for record in batch
-        ]
+        week_commencing = str(batch[0]["week_commencing"])
+        if not temporary and not reported and week_commencing < given_on:
+            permanent = str(batch[0]["upn"])
+            temporary[permanent] = _temporary_upn_for(permanent, taken=dict(la.pupils()))
         with sessionmaker.begin() as session:
+            if temporary and week_commencing >= given_on:
+                [(permanent, sent_as)] = temporary.items()
+                change_upn(
+                    session, principal=principal, upn=sent_as, new_upn=permanent, settings=settings
+                )
+                temporary = {}
+            records = [
+                ProvisionRecordIn.model_validate(
+                    {key: value for key, value in record.items() if key != "provider_index"}
+                    | {
+                        "upn": temporary.get(str(record["upn"]), record["upn"]),
+                        "provider_id": provider_ids[record["provider_index"]],
+                    }
+                )
+                for record in batch
+            ]
             ingest(session, records=records, principal=principal, settings=settings)
         stored += len(records)
-        reported.update(record.upn for record in records)
+        reported.update(str(record["upn"]) for record in batch)
     return (
         f"{len(reported)} children, {stored} records from {len(la.providers)} providers, "
         f"weeks {la.first_week} to {last_week}"
     )
+
+
+def _temporary_upn_for(upn: str, *, taken: Mapping[str, str]) -> str:
+    """A temporary UPN from the same school and year as a permanent one, not already a child's."""
+    for letter in TEMPORARY_UPN_LETTERS:
+        body = f"{upn[1:12]}{letter}"
+        temporary = check_letter(body) + body
+        if temporary not in taken:
+            return temporary
+    raise ValueError(f"no temporary UPN free beside {upn}")
 
 
 def _ensure_providers(session: Session, specs: Sequence[ProviderSpec]) -> list[int]:

@@ -19,6 +19,7 @@ from app.auth.router import token_router
 from app.auth.service import ensure_admin
 from app.auth.throttle import TokenThrottle
 from app.calendar.router import router as calendar_router
+from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.database import connection_capacity, make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provision_router,
         pupils_router,
         register_router,
+        changes_router,
         calendar_router,
         summary_router,
         extracts_router,

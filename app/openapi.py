@@ -30,6 +30,7 @@ TAGS = [
     {"name": "provision", "description": "Weekly hours of provision per child, from providers."},
     {"name": "pupils", "description": "One child's status and weeks."},
     {"name": "register", "description": "Every child's status, most urgent first."},
+    {"name": "changes", "description": "Every change in commit order, for LA mirrors."},
     {"name": "calendar", "description": "The LA's term dates and closure days."},
     {"name": "summary", "description": "Dashboard aggregates with small-number suppression."},
     {"name": "extracts", "description": "The inspection extract."},

@@ -4,7 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
-from app.models.history import ProvisionVersion, Revision
+from app.models.history import ProvisionVersion, Revision, UpnChange
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
@@ -25,5 +25,6 @@ __all__ = [
     "RegisterVersion",
     "Revision",
     "Term",
+    "UpnChange",
     "WeekTally",
 ]

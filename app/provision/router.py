@@ -1,6 +1,9 @@
 """Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
 withdrawing one sent in error, and stating that a provision ends."""
 
+import csv
+import io
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
@@ -10,14 +13,16 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.dependencies import WriterPrincipal
+from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
+from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
-from app.history.service import History
+from app.history.schemas import utc
+from app.history.service import RECORD_FIELDS, History
 from app.inputs import Id, RawBody
 from app.models import DateOfBirthConflict, Provider
-from app.openapi import parsed_body
+from app.openapi import csv_content, parsed_body
 from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
@@ -28,7 +33,10 @@ from app.provision.schemas import (
     ProvisionEndOut,
     ProvisionRecordIn,
     ProvisionRecordOut,
+    SentRecord,
+    SentRecords,
 )
+from app.provision.sent import latest_versions, listed_provider
 from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
@@ -36,6 +44,94 @@ from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes
 
 router = APIRouter(tags=["provision"])
+
+CSV_MEDIA_TYPE = "text/csv"
+SENT_COLUMNS = ("upn", "provider_id", "week_commencing", *RECORD_FIELDS, "updated_at", "withdrawn")
+
+
+@router.get(
+    "/provision-records",
+    operation_id="list_provision_records",
+    response_model=SentRecords,
+    responses={
+        200: {
+            "content": csv_content(
+                ",".join(SENT_COLUMNS) + "\nB801200005001,7,2026-09-07,12.5,,"
+                "alternative_provision,part_time_timetable,,,2026-06-08,,,"
+                "2026-09-08T09:15:00+00:00,false\n"
+            )
+        }
+    },
+)
+def list_records(
+    request: Request,
+    session: SessionDep,
+    principal: PupilReaderPrincipal,
+    week_commencing: Annotated[Monday | None, Query()] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="Only records changed at or after this ISO 8601 time (UTC if bare)."),
+    ] = None,
+    provider_id: Annotated[Id | None, Query()] = None,
+    include_withdrawn: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> SentRecords | Response:
+    """The records a provider has sent, as it last sent them, newest change first: a provider
+    lists its own; an LA officer any provider's (`provider_id`) or everyone's. With
+    `include_withdrawn`, records withdrawn as sent in error are listed too, marked `withdrawn`.
+    No names. Follow `next` for more; `Accept: text/csv` gives the page as CSV, with `next` in
+    a `Link` header."""
+    before = decode_version_cursor(cursor, parameter="cursor") if cursor else None
+    found = latest_versions(
+        session,
+        provider_id=listed_provider(principal, provider_id),
+        week_commencing=week_commencing,
+        updated_since=utc(updated_since) if updated_since else None,
+        include_withdrawn=include_withdrawn,
+        before=before,
+        limit=limit + 1,
+    )
+    items = [
+        SentRecord.model_validate(
+            version.details
+            | {
+                "upn": upn,
+                "provider_id": version.provider_id,
+                "week_commencing": version.week_commencing,
+                "updated_at": utc(revision.recorded_at),
+                "withdrawn": version.action == "withdrawn",
+            }
+        )
+        for version, revision, upn in found[:limit]
+    ]
+    request.state.children = len({item.upn for item in items})
+    next_url = None
+    if len(found) > limit:
+        version, revision, _ = found[limit - 1]
+        next_url = str(
+            request.url.include_query_params(cursor=encode_cursor(revision.number or 0, version.id))
+        )
+    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+        return _sent_csv(items, next_url=next_url)
+    return SentRecords(items=items, next=next_url)
+
+
+def _sent_csv(items: list[SentRecord], *, next_url: str | None) -> Response:
+    """A page of records as CSV rows; lists joined with ';' as in the inspection extract."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SENT_COLUMNS)
+    for item in items:
+        row = item.model_dump(mode="json")
+        row["reasons"] = ";".join(row["reasons"])
+        row["withdrawn"] = "true" if item.withdrawn else "false"
+        writer.writerow(["" if row[column] is None else row[column] for column in SENT_COLUMNS])
+    return Response(
+        out.getvalue(),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None,
+    )
 
 
 @router.post(
