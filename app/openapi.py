@@ -80,14 +80,19 @@ FORMAT_EXAMPLES = {
 PARSED_BODIES: list[type[BaseModel]] = []
 
 
-def parsed_body(model: type[BaseModel]) -> Schema:
+def parsed_body(model: type[BaseModel], *, spreadsheets: Sequence[str] = ()) -> Schema:
     """`openapi_extra` for a route that validates its JSON body from the raw bytes (one pass,
-    for speed): the body is described as if FastAPI had parsed it as `model`."""
+    for speed): the body is described as if FastAPI had parsed it as `model`, or as a
+    spreadsheet file of the given media types whose columns are its records' fields."""
     PARSED_BODIES.append(model)
     reference = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": reference}}}
-    }
+    content: Schema = {"application/json": {"schema": reference}}
+    for media_type in spreadsheets:
+        binary = {} if media_type == CSV else {"format": "binary"}
+        content[media_type] = {
+            "schema": {"type": "string", **binary, "description": "One record per row."}
+        }
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def csv_content(example: str) -> Schema:

@@ -38,6 +38,13 @@ from app.provision.schemas import (
 )
 from app.provision.sent import latest_versions, listed_provider
 from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
+from app.provision.spreadsheets import (
+    XLSX,
+    read_sheet,
+    template_csv,
+    template_xlsx,
+    validate_sheet,
+)
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
@@ -179,25 +186,32 @@ BATCH = TypeAdapter(ProvisionBatchIn)
 @router.post(
     "/provision-records/batch",
     operation_id="submit_provision_batch",
-    openapi_extra=parsed_body(ProvisionBatchIn),
+    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
+    responses={415: {"description": "Not JSON, CSV or an Excel workbook."}},
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
 ) -> BatchResult:
     """Submit many records at once, all or nothing: if any record is invalid the answer is 422
-    with one error per bad field (`/records/<i>/<field>`) and nothing is stored."""
-    try:
-        body = BATCH.validate_json(raw)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from exc
+    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
+
+    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
+    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
+    record per row; each error then also names the cell's `row` and `column`."""
     settings = request.app.state.settings
-    if len(body.records) > settings.max_batch_records:
-        raise ProblemError(
-            f"At most {settings.max_batch_records} records per batch; split the submission.",
-            errors=[{"pointer": "/records", "detail": f"{len(body.records)} records"}],
-        )
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in ("", "application/json"):
+        try:
+            body = BATCH.validate_json(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
+            ) from exc
+        _within_limit(len(body.records), settings.max_batch_records)
+    else:
+        sheet = read_sheet(raw, media_type)
+        _within_limit(len(sheet.rows), settings.max_batch_records)
+        body = validate_sheet(sheet, BATCH)
     result = ingest(
         session,
         records=body.records,
@@ -213,6 +227,48 @@ def submit_batch(
         replaced=result.replaced,
         ended=len(result.ended),
         warnings=result.warnings,
+    )
+
+
+def _within_limit(records: int, most: int) -> None:
+    if records > most:
+        raise ProblemError(
+            f"At most {most} records per batch; split the submission.",
+            errors=[{"pointer": "/records", "detail": f"{records} records"}],
+        )
+
+
+@router.get(
+    "/provision-records/template.csv",
+    operation_id="get_provision_template_csv",
+    response_class=Response,
+    responses={200: {"content": csv_content(template_csv().decode("utf-8-sig"))}},
+)
+def template_as_csv(_writer: WriterPrincipal) -> Response:
+    """The spreadsheet template for providers without an MIS: every column a record has, in
+    order, and one example row. Fill one row per child and week, then POST the file to
+    `/provision-records/batch` as `text/csv`."""
+    return Response(
+        template_csv(),
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="provision-records.csv"'},
+    )
+
+
+@router.get(
+    "/provision-records/template.xlsx",
+    operation_id="get_provision_template_xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def template_as_xlsx(_writer: WriterPrincipal) -> Response:
+    """The same template as an Excel workbook, with a second sheet, "Codes", listing the codes
+    each coded column takes. Fill the first sheet with values (no formulas) and POST it to
+    `/provision-records/batch`."""
+    return Response(
+        template_xlsx(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="provision-records.xlsx"'},
     )
 
 
