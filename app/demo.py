@@ -27,11 +27,14 @@ from app.pupils.upn import check_letter
 from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, SchoolCalendar, compulsory_school_age, monday_of
 from app.register.rules import Term as TermDates
+from app.register.service import load_calendar
+from app.returns.service import record_nil_return, returns_for
 
 DEMO_CHILDREN = 400
 DEMO_PROVIDERS = 24
 DEMO_WEEKS = 40
 BATCH_SIZE = 1000
+NIL_RETURN_WEEKS = 4
 # The check letter's alphabet without I, O and S: the last character of a temporary UPN.
 TEMPORARY_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
@@ -642,10 +645,33 @@ def load_demo(
             ingest(session, records=records, principal=principal, settings=settings)
         stored += len(records)
         reported.update(str(record["upn"]) for record in batch)
+    with sessionmaker.begin() as session:
+        nil = _nil_returns(session, la, provider_ids, weeks=NIL_RETURN_WEEKS)
     return (
         f"{len(reported)} children, {stored} records from {len(la.providers)} providers, "
-        f"weeks {la.first_week} to {last_week}"
+        f"{nil} nil returns, weeks {la.first_week} to {last_week}"
     )
+
+
+def _nil_returns(
+    session: Session, la: SyntheticLA, provider_ids: Sequence[int], *, weeks: int
+) -> int:
+    """Nil returns from the providers with no child due in each of the last term weeks, as
+    tutors and hospital services with an empty caseload send them."""
+    calendar = load_calendar(session)
+    recorded = 0
+    for week in la.term_weeks()[-weeks:]:
+        lines = returns_for(session, week_commencing=week, calendar=calendar, provider_id=None)
+        due = {line.provider_id for line in lines if line.children_due}
+        for provider_id in sorted(set(provider_ids) - due):
+            recorded += record_nil_return(
+                session,
+                provider_id=provider_id,
+                week_commencing=week,
+                client_id="demo-loader",
+                this_week=week,
+            )
+    return recorded
 
 
 def _temporary_upn_for(upn: str, *, taken: Mapping[str, str]) -> str:

@@ -36,6 +36,7 @@ from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
 from app.register.router import router as register_router
+from app.returns.router import router as returns_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendar_router,
         summary_router,
         extracts_router,
+        returns_router,
         alerts_router,
         audit_router,
     ):

@@ -34,6 +34,7 @@ TAGS = [
     {"name": "calendar", "description": "The LA's term dates and closure days."},
     {"name": "summary", "description": "Dashboard aggregates with small-number suppression."},
     {"name": "extracts", "description": "The inspection extract."},
+    {"name": "returns", "description": "Who owed a weekly return, who sent it; nil returns."},
     {"name": "alerts", "description": "Children needing action today."},
     {"name": "audit", "description": "Who read or wrote children's data."},
     {"name": "health", "description": "Liveness and readiness, for orchestrators."},

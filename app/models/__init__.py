@@ -8,6 +8,7 @@ from app.models.history import ProvisionVersion, Revision, UpnChange
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
+from app.models.returns import NilReturn
 
 __all__ = [
     "ApiClient",
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "ClosureDay",
     "DateOfBirthConflict",
+    "NilReturn",
     "Provider",
     "Provision",
     "ProvisionEnd",

@@ -294,7 +294,7 @@ def withdraw_record(
         session,
         principal=principal,
         pupil=pupil,
-        provider_id=_acting_provider(principal, provider_id, where={"parameter": "provider_id"}),
+        provider_id=acting_provider(principal, provider_id, where={"parameter": "provider_id"}),
         week_commencing=week_commencing,
         settings=request.app.state.settings,
     )
@@ -345,7 +345,7 @@ def end(
         )
     if principal.role is Role.provider or body.provider_id is not None:
         provider_ids = [
-            _acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
+            acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
         ]
         if session.get(Provider, provider_ids[0]) is None:
             raise InvalidContent(
@@ -389,7 +389,7 @@ def end(
     )
 
 
-def _acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
+def acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
     """The provider a change is made for: a provider's own, or the one an officer names."""
     if principal.role is Role.provider:
         assert principal.provider_id is not None
