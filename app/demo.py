@@ -8,7 +8,8 @@ Every random choice comes from ``random.Random`` seeded from ``seed``: same seed
 """
 
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -602,15 +603,39 @@ def load_demo(
         existing = session.scalar(select(func.count()).select_from(Pupil)) or 0
     if existing:
         return f"skipped: the register already has {existing} children"
+    la = synthetic_la(children=children, providers=providers, weeks=weeks, seed=seed, today=today)
+    return load_la(sessionmaker.begin, la, settings=settings).summary
+
+
+def synthetic_la(
+    *, children: int, providers: int, weeks: int, seed: int, today: date | None = None
+) -> "SyntheticLA":
+    """A synthetic LA whose weeks end in the week of ``today``."""
     last_week = monday_of(today or today_in_england())
-    la = generate_la(
+    return generate_la(
         seed=seed,
         children=children,
         providers=providers,
         first_week=last_week - WEEK * (weeks - 1),
         weeks=weeks,
     )
-    with sessionmaker.begin() as session:
+
+
+@dataclass(frozen=True)
+class Loaded:
+    summary: str
+    provider_ids: list[int]
+
+
+def load_la(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    la: SyntheticLA,
+    *,
+    settings: Settings,
+) -> Loaded:
+    """Write the LA's providers, calendar and records through the API's own ingest, a batch
+    per ``transaction()``."""
+    with transaction() as session:
         provider_ids = _ensure_providers(session, la.providers)
         _ensure_calendar(session, la)
     principal = Principal(client_id="demo-loader", role=Role.admin, provider_id=None)
@@ -619,13 +644,13 @@ def load_demo(
     # The first child reported is sent under a temporary UPN for the first half of the weeks,
     # until the LA gives it its permanent one (a UPN change), as happens to new arrivals.
     temporary: dict[str, str] = {}
-    given_on = (la.first_week + WEEK * (weeks // 2)).isoformat()
+    given_on = (la.first_week + WEEK * (la.weeks // 2)).isoformat()
     for batch in _batches(la.records(), BATCH_SIZE):
         week_commencing = str(batch[0]["week_commencing"])
         if not temporary and not reported and week_commencing < given_on:
             permanent = str(batch[0]["upn"])
             temporary[permanent] = _temporary_upn_for(permanent, taken=dict(la.pupils()))
-        with sessionmaker.begin() as session:
+        with transaction() as session:
             if temporary and week_commencing >= given_on:
                 [(permanent, sent_as)] = temporary.items()
                 change_upn(
@@ -645,12 +670,13 @@ def load_demo(
             ingest(session, records=records, principal=principal, settings=settings)
         stored += len(records)
         reported.update(str(record["upn"]) for record in batch)
-    with sessionmaker.begin() as session:
+    with transaction() as session:
         nil = _nil_returns(session, la, provider_ids, weeks=NIL_RETURN_WEEKS)
-    return (
+    summary = (
         f"{len(reported)} children, {stored} records from {len(la.providers)} providers, "
-        f"{nil} nil returns, weeks {la.first_week} to {last_week}"
+        f"{nil} nil returns, weeks {la.first_week} to {la.first_week + WEEK * (la.weeks - 1)}"
     )
+    return Loaded(summary, provider_ids)
 
 
 def _nil_returns(

@@ -37,6 +37,7 @@ from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
 from app.register.router import router as register_router
 from app.returns.router import router as returns_router
+from app.sandbox.router import router as sandbox_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary_router,
         extracts_router,
         returns_router,
+        sandbox_router,
         alerts_router,
         audit_router,
     ):

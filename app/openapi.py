@@ -38,6 +38,7 @@ TAGS = [
     {"name": "alerts", "description": "Children needing action today."},
     {"name": "audit", "description": "Who read or wrote children's data."},
     {"name": "health", "description": "Liveness and readiness, for orchestrators."},
+    {"name": "sandbox", "description": "Test data, in a sandbox register only (else 404)."},
 ]
 ERRORS = {
     400: "The request cannot be processed as sent.",
