@@ -18,7 +18,7 @@ class Settings(BaseSettings):
         env_prefix="REGISTER_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    environment: Literal["development", "test", "production"] = Field(
+    environment: Literal["development", "test", "sandbox", "production"] = Field(
         default="development",
         validation_alias=AliasChoices("REGISTER_ENV", "REGISTER_ENVIRONMENT"),
     )

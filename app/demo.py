@@ -8,7 +8,8 @@ Every random choice comes from ``random.Random`` seeded from ``seed``: same seed
 """
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -23,13 +24,18 @@ from app.inputs import today as today_in_england
 from app.models import ClosureDay, Provider, Pupil, Term
 from app.provision.schemas import ProvisionRecordIn
 from app.provision.service import ingest
+from app.pupils.upn import check_letter
+from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, SchoolCalendar, compulsory_school_age, monday_of
 from app.register.rules import Term as TermDates
+from app.register.service import load_calendar
+from app.returns.service import record_nil_return, returns_for
 
 DEMO_CHILDREN = 400
 DEMO_PROVIDERS = 24
 DEMO_WEEKS = 40
 BATCH_SIZE = 1000
+NIL_RETURN_WEEKS = 4
 # The check letter's alphabet without I, O and S: the last character of a temporary UPN.
 TEMPORARY_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
@@ -597,36 +603,111 @@ def load_demo(
         existing = session.scalar(select(func.count()).select_from(Pupil)) or 0
     if existing:
         return f"skipped: the register already has {existing} children"
+    la = synthetic_la(children=children, providers=providers, weeks=weeks, seed=seed, today=today)
+    return load_la(sessionmaker.begin, la, settings=settings).summary
+
+
+def synthetic_la(
+    *, children: int, providers: int, weeks: int, seed: int, today: date | None = None
+) -> "SyntheticLA":
+    """A synthetic LA whose weeks end in the week of ``today``."""
     last_week = monday_of(today or today_in_england())
-    la = generate_la(
+    return generate_la(
         seed=seed,
         children=children,
         providers=providers,
         first_week=last_week - WEEK * (weeks - 1),
         weeks=weeks,
     )
-    with sessionmaker.begin() as session:
+
+
+@dataclass(frozen=True)
+class Loaded:
+    summary: str
+    provider_ids: list[int]
+
+
+def load_la(
+    transaction: Callable[[], AbstractContextManager[Session]],
+    la: SyntheticLA,
+    *,
+    settings: Settings,
+) -> Loaded:
+    """Write the LA's providers, calendar and records through the API's own ingest, a batch
+    per ``transaction()``."""
+    with transaction() as session:
         provider_ids = _ensure_providers(session, la.providers)
         _ensure_calendar(session, la)
     principal = Principal(client_id="demo-loader", role=Role.admin, provider_id=None)
     stored = 0
     reported: set[str] = set()
+    # The first child reported is sent under a temporary UPN for the first half of the weeks,
+    # until the LA gives it its permanent one (a UPN change), as happens to new arrivals.
+    temporary: dict[str, str] = {}
+    given_on = (la.first_week + WEEK * (la.weeks // 2)).isoformat()
     for batch in _batches(la.records(), BATCH_SIZE):
-        records = [
-            ProvisionRecordIn.model_validate(
-                {key: value for key, value in record.items() if key != "provider_index"}
-                | {"provider_id": provider_ids[record["provider_index"]]}
-            )
-            for record in batch
-        ]
-        with sessionmaker.begin() as session:
+        week_commencing = str(batch[0]["week_commencing"])
+        if not temporary and not reported and week_commencing < given_on:
+            permanent = str(batch[0]["upn"])
+            temporary[permanent] = _temporary_upn_for(permanent, taken=dict(la.pupils()))
+        with transaction() as session:
+            if temporary and week_commencing >= given_on:
+                [(permanent, sent_as)] = temporary.items()
+                change_upn(
+                    session, principal=principal, upn=sent_as, new_upn=permanent, settings=settings
+                )
+                temporary = {}
+            records = [
+                ProvisionRecordIn.model_validate(
+                    {key: value for key, value in record.items() if key != "provider_index"}
+                    | {
+                        "upn": temporary.get(str(record["upn"]), record["upn"]),
+                        "provider_id": provider_ids[record["provider_index"]],
+                    }
+                )
+                for record in batch
+            ]
             ingest(session, records=records, principal=principal, settings=settings)
         stored += len(records)
-        reported.update(record.upn for record in records)
-    return (
+        reported.update(str(record["upn"]) for record in batch)
+    with transaction() as session:
+        nil = _nil_returns(session, la, provider_ids, weeks=NIL_RETURN_WEEKS)
+    summary = (
         f"{len(reported)} children, {stored} records from {len(la.providers)} providers, "
-        f"weeks {la.first_week} to {last_week}"
+        f"{nil} nil returns, weeks {la.first_week} to {la.first_week + WEEK * (la.weeks - 1)}"
     )
+    return Loaded(summary, provider_ids)
+
+
+def _nil_returns(
+    session: Session, la: SyntheticLA, provider_ids: Sequence[int], *, weeks: int
+) -> int:
+    """Nil returns from the providers with no child due in each of the last term weeks, as
+    tutors and hospital services with an empty caseload send them."""
+    calendar = load_calendar(session)
+    recorded = 0
+    for week in la.term_weeks()[-weeks:]:
+        lines = returns_for(session, week_commencing=week, calendar=calendar, provider_id=None)
+        due = {line.provider_id for line in lines if line.children_due}
+        for provider_id in sorted(set(provider_ids) - due):
+            recorded += record_nil_return(
+                session,
+                provider_id=provider_id,
+                week_commencing=week,
+                client_id="demo-loader",
+                this_week=week,
+            )
+    return recorded
+
+
+def _temporary_upn_for(upn: str, *, taken: Mapping[str, str]) -> str:
+    """A temporary UPN from the same school and year as a permanent one, not already a child's."""
+    for letter in TEMPORARY_UPN_LETTERS:
+        body = f"{upn[1:12]}{letter}"
+        temporary = check_letter(body) + body
+        if temporary not in taken:
+            return temporary
+    raise ValueError(f"no temporary UPN free beside {upn}")
 
 
 def _ensure_providers(session: Session, specs: Sequence[ProviderSpec]) -> list[int]:

@@ -110,6 +110,13 @@ PROBLEM_TYPES = {
             "The request body is over the register's limit. Send smaller batches.",
         ),
         ProblemType(
+            "unsupported-media-type",
+            415,
+            "Unsupported media type",
+            "The body's `Content-Type` is not one this operation reads. A batch may be sent as "
+            "`application/json`, as `text/csv` (UTF-8) or as an Excel workbook (.xlsx).",
+        ),
+        ProblemType(
             "validation",
             422,
             "Validation failed",
@@ -171,6 +178,18 @@ class ErrorEntry(BaseModel):
         description="The query, path or header parameter.",
         examples=["as_at"],
     )
+    row: int | SkipJsonSchema[None] = Field(
+        default=None,
+        json_schema_extra=_optional,
+        description="For a spreadsheet, the row of the cell (the header is row 1).",
+        examples=[4],
+    )
+    column: str | SkipJsonSchema[None] = Field(
+        default=None,
+        json_schema_extra=_optional,
+        description="For a spreadsheet, the column of the cell, by its header.",
+        examples=["upn"],
+    )
     detail: str = Field(examples=["check letter does not match the UPN"])
 
 
@@ -212,7 +231,7 @@ class ProblemError(Exception):
         self,
         detail: str,
         *,
-        errors: Sequence[dict[str, str]] = (),
+        errors: Sequence[Mapping[str, str | int]] = (),
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
@@ -246,6 +265,10 @@ class InvalidContent(ProblemError):
     """A payload that parses but breaks a rule pydantic cannot see (e.g. an unknown provider)."""
 
     kind = PROBLEM_TYPES["validation"]
+
+
+class UnsupportedMediaType(ProblemError):
+    kind = PROBLEM_TYPES["unsupported-media-type"]
 
 
 class TooManyRequests(ProblemError):
@@ -283,7 +306,7 @@ def problem_response(
     kind: ProblemType,
     detail: str,
     *,
-    errors: Sequence[dict[str, str]] = (),
+    errors: Sequence[Mapping[str, str | int]] = (),
     headers: Mapping[str, str] | None = None,
     members: Mapping[str, str] | None = None,
 ) -> JSONResponse:

@@ -19,6 +19,7 @@ from app.auth.router import token_router
 from app.auth.service import ensure_admin
 from app.auth.throttle import TokenThrottle
 from app.calendar.router import router as calendar_router
+from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
 from app.database import connection_capacity, make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
@@ -35,6 +36,8 @@ from app.provision.router import install_conflict_recorder
 from app.provision.router import router as provision_router
 from app.pupils.router import router as pupils_router
 from app.register.router import router as register_router
+from app.returns.router import router as returns_router
+from app.sandbox.router import router as sandbox_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 
@@ -99,9 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         provision_router,
         pupils_router,
         register_router,
+        changes_router,
         calendar_router,
         summary_router,
         extracts_router,
+        returns_router,
+        sandbox_router,
         alerts_router,
         audit_router,
     ):

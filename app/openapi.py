@@ -30,12 +30,15 @@ TAGS = [
     {"name": "provision", "description": "Weekly hours of provision per child, from providers."},
     {"name": "pupils", "description": "One child's status and weeks."},
     {"name": "register", "description": "Every child's status, most urgent first."},
+    {"name": "changes", "description": "Every change in commit order, for LA mirrors."},
     {"name": "calendar", "description": "The LA's term dates and closure days."},
     {"name": "summary", "description": "Dashboard aggregates with small-number suppression."},
     {"name": "extracts", "description": "The inspection extract."},
+    {"name": "returns", "description": "Who owed a weekly return, who sent it; nil returns."},
     {"name": "alerts", "description": "Children needing action today."},
     {"name": "audit", "description": "Who read or wrote children's data."},
     {"name": "health", "description": "Liveness and readiness, for orchestrators."},
+    {"name": "sandbox", "description": "Test data, in a sandbox register only (else 404)."},
 ]
 ERRORS = {
     400: "The request cannot be processed as sent.",
@@ -79,14 +82,19 @@ FORMAT_EXAMPLES = {
 PARSED_BODIES: list[type[BaseModel]] = []
 
 
-def parsed_body(model: type[BaseModel]) -> Schema:
+def parsed_body(model: type[BaseModel], *, spreadsheets: Sequence[str] = ()) -> Schema:
     """`openapi_extra` for a route that validates its JSON body from the raw bytes (one pass,
-    for speed): the body is described as if FastAPI had parsed it as `model`."""
+    for speed): the body is described as if FastAPI had parsed it as `model`, or as a
+    spreadsheet file of the given media types whose columns are its records' fields."""
     PARSED_BODIES.append(model)
     reference = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": reference}}}
-    }
+    content: Schema = {"application/json": {"schema": reference}}
+    for media_type in spreadsheets:
+        binary = {} if media_type == CSV else {"format": "binary"}
+        content[media_type] = {
+            "schema": {"type": "string", **binary, "description": "One record per row."}
+        }
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def csv_content(example: str) -> Schema:

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.demo import SyntheticLA, generate_la, load_demo
-from app.models import ClosureDay, Provider, Pupil, PupilWeek, Term
+from app.models import ClosureDay, NilReturn, Provider, Pupil, PupilWeek, Term, UpnChange
 from app.provision.schemas import ProvisionRecordIn
-from app.pupils.upn import normalise_upn
+from app.pupils.upn import is_temporary_upn, normalise_upn
 from app.register.rules import compulsory_school_age
 
 
@@ -124,6 +124,11 @@ def test_load_demo_fills_an_empty_register_once(app: FastAPI) -> None:
         latest = session.scalar(
             select(func.max(PupilWeek.week_commencing)).where(PupilWeek.exit_reason.is_(None))
         )
+        [(old_upn, new_upn)] = session.execute(select(UpnChange.old_upn, UpnChange.new_upn)).all()
+        nil_returns = session.scalar(select(func.count()).select_from(NilReturn))
+    assert is_temporary_upn(old_upn) and not is_temporary_upn(new_upn)
     assert latest == date(2026, 11, 23)
+    # 25 children leave most of the 24 providers with nobody to report: they say so.
+    assert nil_returns and f"{nil_returns} nil returns" in summary
     again = load_demo(sessionmaker, settings=app.state.settings, children=25, weeks=8)
     assert again.startswith("skipped")

@@ -5,14 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from app.alerts.schemas import Alert, AlertList, AlertRule
+from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn
 from app.alerts.service import find_alerts
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.inputs import AsAt, today
 from app.models import Pupil
-from app.register.rules import monday_of, status_as_at
+from app.register.rules import WEEK, monday_of, status_as_at
 from app.register.service import latest_register_weeks, load_calendar
+from app.returns.service import late_providers
 
 router = APIRouter(tags=["alerts"])
 
@@ -33,7 +34,9 @@ def alerts(
     timetable past its review or end date while that provision is open; an open provision with
     no return for 2+ term weeks (naming the providers); 15 school days' education missed this
     term; no school on roll; and, for children off the register, whereabouts unknown or removed
-    from roll until a destination is recorded. Thresholds are LA settings.
+    from roll until a destination is recorded; and, in `late_returns`, providers that sent
+    nothing for the last term week, not even a nil return (`provider_return_missing`).
+    Thresholds are LA settings.
 
     `counts` has every rule's full count; the list holds the first `limit` alerts (a page a
     caseworker acts on, and no more children's data than that), one rule with `rule`."""
@@ -41,13 +44,21 @@ def alerts(
     day = as_at or today()
     week = monday_of(day)
     calendar = load_calendar(session)
+    rules = [rule] if rule else list(AlertRule)
     found = find_alerts(
         session,
         as_at=day,
         calendar=calendar,
         settings=settings,
-        rules=[rule] if rule else list(AlertRule),
+        rules=[r for r in rules if r is not AlertRule.provider_return_missing],
         limit=limit,
+    )
+    # Providers, not children: late with the last term week that has ended.
+    owed = calendar.term_week_ending(week - WEEK, 1)
+    late = (
+        late_providers(session, week_commencing=owed, calendar=calendar)
+        if owed and AlertRule.provider_return_missing in rules
+        else []
     )
     shown = found.findings
     pupil_ids = sorted({finding.pupil_id for finding in shown})
@@ -77,7 +88,20 @@ def alerts(
     request.state.children = len(pupil_ids)
     return AlertList(
         week_commencing=week,
-        counts={r: found.counts.get(r, 0) for r in AlertRule},
+        counts={r: found.counts.get(r, 0) for r in AlertRule}
+        | {AlertRule.provider_return_missing: len(late)},
         items=items,
+        late_returns=[
+            LateReturn(
+                provider_id=line.provider_id,
+                provider_name=line.provider_name,
+                week_commencing=owed,
+                children_due=line.children_due,
+                reason=f"No return for the week of {owed} for {line.children_due} children "
+                "whose provision is open: chase the provider, or record the end of provision.",
+            )
+            for line in late
+            if owed
+        ],
         truncated=sum(found.counts.values()) > len(shown),
     )

@@ -16,6 +16,7 @@ class AlertRule(StrEnum):
     missed_school_days = "missed_school_days"
     no_school_on_roll = "no_school_on_roll"
     whereabouts_unknown = "whereabouts_unknown"
+    provider_return_missing = "provider_return_missing"
 
 
 class Alert(BaseModel):
@@ -30,8 +31,22 @@ class Alert(BaseModel):
     last_reported_week: date | None
 
 
+class LateReturn(BaseModel):
+    """A provider that sent nothing for the last term week, not even a nil return."""
+
+    rule: AlertRule = AlertRule.provider_return_missing
+    provider_id: int
+    provider_name: str
+    week_commencing: date = Field(description="The term week it owes a return for.")
+    children_due: int
+    reason: str
+
+
 class AlertList(BaseModel):
     week_commencing: date
     counts: dict[AlertRule, int]
     items: list[Alert]
+    late_returns: list[LateReturn] = Field(
+        description="Providers late with the last term week's return (provider_return_missing)."
+    )
     truncated: bool = Field(description="More alerts matched than `limit`; narrow by `rule`.")

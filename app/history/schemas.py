@@ -1,11 +1,13 @@
 """A child's history as the API shows it."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Self
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import EndReason, ExclusionType, Hours, ProvisionType, Reason
+from app.models import ProvisionVersion, Revision
+from app.provision.schemas import EndReason, RecordVersion
 
 
 class Action(StrEnum):
@@ -14,39 +16,62 @@ class Action(StrEnum):
     withdrawn = "withdrawn"
     ended = "ended"
     end_replaced = "end_replaced"
-
-
-class RecordVersion(BaseModel):
-    """A weekly record's fields as one version left them."""
-
-    hours: Hours
-    hours_attended: Hours | None
-    provision_type: ProvisionType
-    reasons: list[Reason]
-    exclusion_type: ExclusionType | None
-    exclusion_start_date: date | None
-    provision_start_date: date | None
-    timetable_review_date: date | None
-    timetable_end_date: date | None
+    left_register = "left_register"
+    upn_changed = "upn_changed"
 
 
 class HistoryEntry(BaseModel):
-    """One version: a record submitted, replaced or withdrawn, or a provision end."""
+    """One version: a record submitted, replaced or withdrawn, a provision end, a change of the
+    child's UPN, or (in the change feed) the child left with no open provision by a write."""
 
     id: int
     recorded_at: datetime
     client_id: str = Field(description="The API client that made the change.")
     action: Action
-    provider_id: int
-    week_commencing: date | None = Field(description="The record's week; null for an end.")
+    provider_id: int | None = Field(description="Null for a change of UPN.")
+    week_commencing: date | None = Field(
+        description="The record's week; null for an end or a change of UPN."
+    )
     record: RecordVersion | None = Field(
         description="The record as this version left it (as it was, for a withdrawal)."
     )
     end_date: date | None
     end_reason: EndReason | None
+    old_upn: str | None = Field(default=None, description="For a change of UPN: the UPN before.")
+    new_upn: str | None = Field(default=None, description="For a change of UPN: the UPN after.")
+    merged: bool | None = Field(
+        default=None,
+        description="For a change of UPN: whether a child already at the new UPN took the "
+        "records (one child had been on the register twice).",
+    )
+
+    @classmethod
+    def of(cls, version: ProvisionVersion, revision: Revision) -> Self:
+        """A version as the API shows it."""
+        return cls(
+            id=version.id,
+            recorded_at=utc(revision.recorded_at),
+            client_id=revision.client_id,
+            action=Action(version.action),
+            provider_id=version.provider_id,
+            week_commencing=version.week_commencing,
+            record=RecordVersion.model_validate(version.details)
+            if version.week_commencing is not None
+            else None,
+            end_date=version.details.get("end_date"),
+            end_reason=version.details.get("end_reason"),
+            old_upn=version.details.get("old_upn"),
+            new_upn=version.details.get("new_upn"),
+            merged=version.details.get("merged"),
+        )
 
 
 class History(BaseModel):
     upn: str
     items: list[HistoryEntry] = Field(description="Newest first.")
     next: str | None = Field(description="URL of the next (older) page, or null on the last.")
+
+
+def utc(moment: datetime) -> datetime:
+    """A stored time in UTC (SQLite hands back the UTC times it stores without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

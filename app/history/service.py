@@ -1,16 +1,16 @@
 """Keeping every version of what providers send, and reading what was known when."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, insert, select
+from sqlalchemy import JSON, ColumnElement, Date, Integer, Select, String, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.bulk import rows
-from app.models import ProvisionVersion, Revision
+from app.models import ProvisionVersion, Pupil, Revision
 from app.register.rules import ProvisionEnd
 from app.register.service import bump_register_version
 
@@ -65,7 +65,7 @@ class History:
 
     session: Session
     client_id: str
-    versions: list[tuple[int, int, str, date | None, int | None, dict[str, Any]]] = field(
+    versions: list[tuple[int, int | None, str, date | None, int | None, dict[str, Any]]] = field(
         default_factory=list
     )
 
@@ -73,14 +73,28 @@ class History:
         self,
         *,
         pupil_id: int,
-        provider_id: int,
+        provider_id: int | None,
         action: str,
         details: dict[str, Any],
         week_commencing: date | None = None,
         end_id: int | None = None,
     ) -> None:
-        """Add a version: a record (by week) or an end (by id), as this write leaves it."""
+        """Add a version: a record (by week) or an end (by id), as this write leaves it, or a
+        change of UPN (neither, and no provider)."""
         self.versions.append((pupil_id, provider_id, action, week_commencing, end_id, details))
+
+    def left_register(self, pupil_ids: Iterable[int]) -> None:
+        """Note the children this write leaves with no open provision, against the provider of
+        the write's last version for each (the change feed's ``left_register``)."""
+        leaving = set(pupil_ids)
+        last_provider = {pupil_id: provider_id for pupil_id, provider_id, *_ in self.versions}
+        for pupil_id in sorted(leaving & last_provider.keys()):
+            self.keep(
+                pupil_id=pupil_id,
+                provider_id=last_provider[pupil_id],
+                action="left_register",
+                details={},
+            )
 
     def close(self) -> Revision | None:
         """Record the versions under a new revision numbered in commit order; call it last in
@@ -106,17 +120,27 @@ class History:
 def versions_of(
     session: Session, *, pupil_id: int, before_id: int | None, limit: int
 ) -> list[tuple[ProvisionVersion, Revision]]:
-    """A child's versions, newest first, with the revision (who and when) of each."""
+    """A child's versions, newest first, with the revision (who and when) of each. Leaving the
+    register is the feed's note of a consequence, not something sent, so it is not shown."""
     query = (
         select(ProvisionVersion, Revision)
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .where(ProvisionVersion.pupil_id == pupil_id)
+        .where(
+            ProvisionVersion.pupil_id.in_(child_ids(pupil_id)),
+            ProvisionVersion.action != "left_register",
+        )
         .order_by(ProvisionVersion.id.desc())
         .limit(limit)
     )
     if before_id is not None:
         query = query.where(ProvisionVersion.id < before_id)
     return [(version, revision) for version, revision in session.execute(query)]
+
+
+def child_ids(pupil_id: int | ColumnElement[int]) -> Select[int]:
+    """The child's id and those of children merged into it by a UPN change: whose history
+    rows (never moved) are the child's history."""
+    return select(Pupil.id).where(or_(Pupil.id == pupil_id, Pupil.merged_into == pupil_id))
 
 
 @dataclass(frozen=True)
@@ -139,9 +163,11 @@ def known_at(session: Session, *, pupil_id: int, moment: datetime) -> Known:
     for version in session.scalars(
         select(ProvisionVersion)
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .where(ProvisionVersion.pupil_id == pupil_id, Revision.recorded_at <= moment)
+        .where(ProvisionVersion.pupil_id.in_(child_ids(pupil_id)), Revision.recorded_at <= moment)
         .order_by(ProvisionVersion.id)
     ):
+        if version.provider_id is None:  # a change of UPN: no record or end
+            continue
         if version.end_id is not None:
             ends[version.end_id] = ProvisionEnd(
                 version.provider_id,

@@ -4,10 +4,11 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
-from app.models.history import ProvisionVersion, Revision
+from app.models.history import ProvisionVersion, Revision, UpnChange
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
+from app.models.returns import NilReturn
 
 __all__ = [
     "ApiClient",
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "ClosureDay",
     "DateOfBirthConflict",
+    "NilReturn",
     "Provider",
     "Provision",
     "ProvisionEnd",
@@ -25,5 +27,6 @@ __all__ = [
     "RegisterVersion",
     "Revision",
     "Term",
+    "UpnChange",
     "WeekTally",
 ]

@@ -25,17 +25,42 @@ class Revision(Base):
 
 
 class ProvisionVersion(Base):
-    """A record or an end as one revision left it (history rows, never changed or deleted)."""
+    """A record or an end as one revision left it, or a change of the child's UPN (history rows,
+    never changed or deleted)."""
 
     __tablename__ = "provision_history"
-    __table_args__ = (Index("ix_provision_history_pupil_id", "pupil_id", "id"),)
+    __table_args__ = (
+        Index("ix_provision_history_pupil_id", "pupil_id", "id"),
+        # What a provider has sent, and each record's later versions (app/provision/sent.py).
+        Index(
+            "ix_provision_history_provider_record",
+            "provider_id",
+            "pupil_id",
+            "week_commencing",
+            "id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), index=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    # Null for a change of UPN, which no provider makes.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     action: Mapped[str] = mapped_column(String(20))
     # A record's key week, or the id of the end, whichever this version is of.
     week_commencing: Mapped[date | None] = mapped_column(Date)
     end_id: Mapped[int | None] = mapped_column(ForeignKey("provision_ends.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class UpnChange(Base):
+    """A child's UPN replaced by another (a temporary UPN by a permanent one, or a mistake put
+    right): the old UPN still finds the child."""
+
+    __tablename__ = "upn_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)
+    old_upn: Mapped[str] = mapped_column(String(13), index=True)
+    new_upn: Mapped[str] = mapped_column(String(13))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))

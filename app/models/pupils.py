@@ -30,6 +30,8 @@ class Pupil(Timestamped, Base):
     date_of_birth: Mapped[date] = mapped_column(Date)
     given_name: Mapped[str | None] = mapped_column(String(100))
     family_name: Mapped[str | None] = mapped_column(String(100))
+    # Set when a UPN change merged this child into another: the row stays for its history.
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("pupils.id"))
 
 
 class DateOfBirthConflict(Base):

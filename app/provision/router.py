@@ -1,6 +1,9 @@
 """Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
 withdrawing one sent in error, and stating that a provision ends."""
 
+import csv
+import io
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response, status
@@ -10,14 +13,16 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.dependencies import WriterPrincipal
+from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
+from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
-from app.history.service import History
+from app.history.schemas import utc
+from app.history.service import RECORD_FIELDS, History
 from app.inputs import Id, RawBody
 from app.models import DateOfBirthConflict, Provider
-from app.openapi import parsed_body
+from app.openapi import csv_content, parsed_body
 from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
@@ -28,14 +33,112 @@ from app.provision.schemas import (
     ProvisionEndOut,
     ProvisionRecordIn,
     ProvisionRecordOut,
+    SentRecord,
+    SentRecords,
 )
+from app.provision.sent import latest_versions, listed_provider
 from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
+from app.provision.spreadsheets import (
+    XLSX,
+    read_sheet,
+    template_csv,
+    template_xlsx,
+    validate_sheet,
+)
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes
 
 router = APIRouter(tags=["provision"])
+
+CSV_MEDIA_TYPE = "text/csv"
+SENT_COLUMNS = ("upn", "provider_id", "week_commencing", *RECORD_FIELDS, "updated_at", "withdrawn")
+
+
+@router.get(
+    "/provision-records",
+    operation_id="list_provision_records",
+    response_model=SentRecords,
+    responses={
+        200: {
+            "content": csv_content(
+                ",".join(SENT_COLUMNS) + "\nB801200005001,7,2026-09-07,12.5,,"
+                "alternative_provision,part_time_timetable,,,2026-06-08,,,"
+                "2026-09-08T09:15:00+00:00,false\n"
+            )
+        }
+    },
+)
+def list_records(
+    request: Request,
+    session: SessionDep,
+    principal: PupilReaderPrincipal,
+    week_commencing: Annotated[Monday | None, Query()] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(description="Only records changed at or after this ISO 8601 time (UTC if bare)."),
+    ] = None,
+    provider_id: Annotated[Id | None, Query()] = None,
+    include_withdrawn: bool = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> SentRecords | Response:
+    """The records a provider has sent, as it last sent them, newest change first: a provider
+    lists its own; an LA officer any provider's (`provider_id`) or everyone's. With
+    `include_withdrawn`, records withdrawn as sent in error are listed too, marked `withdrawn`.
+    No names. Follow `next` for more; `Accept: text/csv` gives the page as CSV, with `next` in
+    a `Link` header."""
+    before = decode_version_cursor(cursor, parameter="cursor") if cursor else None
+    found = latest_versions(
+        session,
+        provider_id=listed_provider(principal, provider_id),
+        week_commencing=week_commencing,
+        updated_since=utc(updated_since) if updated_since else None,
+        include_withdrawn=include_withdrawn,
+        before=before,
+        limit=limit + 1,
+    )
+    items = [
+        SentRecord.model_validate(
+            version.details
+            | {
+                "upn": upn,
+                "provider_id": version.provider_id,
+                "week_commencing": version.week_commencing,
+                "updated_at": utc(revision.recorded_at),
+                "withdrawn": version.action == "withdrawn",
+            }
+        )
+        for version, revision, upn in found[:limit]
+    ]
+    request.state.children = len({item.upn for item in items})
+    next_url = None
+    if len(found) > limit:
+        version, revision, _ = found[limit - 1]
+        next_url = str(
+            request.url.include_query_params(cursor=encode_cursor(revision.number or 0, version.id))
+        )
+    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+        return _sent_csv(items, next_url=next_url)
+    return SentRecords(items=items, next=next_url)
+
+
+def _sent_csv(items: list[SentRecord], *, next_url: str | None) -> Response:
+    """A page of records as CSV rows; lists joined with ';' as in the inspection extract."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SENT_COLUMNS)
+    for item in items:
+        row = item.model_dump(mode="json")
+        row["reasons"] = ";".join(row["reasons"])
+        row["withdrawn"] = "true" if item.withdrawn else "false"
+        writer.writerow(["" if row[column] is None else row[column] for column in SENT_COLUMNS])
+    return Response(
+        out.getvalue(),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None,
+    )
 
 
 @router.post(
@@ -83,25 +186,32 @@ BATCH = TypeAdapter(ProvisionBatchIn)
 @router.post(
     "/provision-records/batch",
     operation_id="submit_provision_batch",
-    openapi_extra=parsed_body(ProvisionBatchIn),
+    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
+    responses={415: {"description": "Not JSON, CSV or an Excel workbook."}},
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
 ) -> BatchResult:
     """Submit many records at once, all or nothing: if any record is invalid the answer is 422
-    with one error per bad field (`/records/<i>/<field>`) and nothing is stored."""
-    try:
-        body = BATCH.validate_json(raw)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from exc
+    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
+
+    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
+    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
+    record per row; each error then also names the cell's `row` and `column`."""
     settings = request.app.state.settings
-    if len(body.records) > settings.max_batch_records:
-        raise ProblemError(
-            f"At most {settings.max_batch_records} records per batch; split the submission.",
-            errors=[{"pointer": "/records", "detail": f"{len(body.records)} records"}],
-        )
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in ("", "application/json"):
+        try:
+            body = BATCH.validate_json(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
+            ) from exc
+        _within_limit(len(body.records), settings.max_batch_records)
+    else:
+        sheet = read_sheet(raw, media_type)
+        _within_limit(len(sheet.rows), settings.max_batch_records)
+        body = validate_sheet(sheet, BATCH)
     result = ingest(
         session,
         records=body.records,
@@ -117,6 +227,48 @@ def submit_batch(
         replaced=result.replaced,
         ended=len(result.ended),
         warnings=result.warnings,
+    )
+
+
+def _within_limit(records: int, most: int) -> None:
+    if records > most:
+        raise ProblemError(
+            f"At most {most} records per batch; split the submission.",
+            errors=[{"pointer": "/records", "detail": f"{records} records"}],
+        )
+
+
+@router.get(
+    "/provision-records/template.csv",
+    operation_id="get_provision_template_csv",
+    response_class=Response,
+    responses={200: {"content": csv_content(template_csv().decode("utf-8-sig"))}},
+)
+def template_as_csv(_writer: WriterPrincipal) -> Response:
+    """The spreadsheet template for providers without an MIS: every column a record has, in
+    order, and one example row. Fill one row per child and week, then POST the file to
+    `/provision-records/batch` as `text/csv`."""
+    return Response(
+        template_csv(),
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="provision-records.csv"'},
+    )
+
+
+@router.get(
+    "/provision-records/template.xlsx",
+    operation_id="get_provision_template_xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def template_as_xlsx(_writer: WriterPrincipal) -> Response:
+    """The same template as an Excel workbook, with a second sheet, "Codes", listing the codes
+    each coded column takes. Fill the first sheet with values (no formulas) and POST it to
+    `/provision-records/batch`."""
+    return Response(
+        template_xlsx(),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="provision-records.xlsx"'},
     )
 
 
@@ -142,7 +294,7 @@ def withdraw_record(
         session,
         principal=principal,
         pupil=pupil,
-        provider_id=_acting_provider(principal, provider_id, where={"parameter": "provider_id"}),
+        provider_id=acting_provider(principal, provider_id, where={"parameter": "provider_id"}),
         week_commencing=week_commencing,
         settings=request.app.state.settings,
     )
@@ -193,7 +345,7 @@ def end(
         )
     if principal.role is Role.provider or body.provider_id is not None:
         provider_ids = [
-            _acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
+            acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
         ]
         if session.get(Provider, provider_ids[0]) is None:
             raise InvalidContent(
@@ -237,7 +389,7 @@ def end(
     )
 
 
-def _acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
+def acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
     """The provider a change is made for: a provider's own, or the one an officer names."""
     if principal.role is Role.provider:
         assert principal.provider_id is not None

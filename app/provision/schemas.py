@@ -1,6 +1,6 @@
 """Codes and payloads for weekly provision records (API contract v1)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -270,3 +270,32 @@ class EndedProvision(BaseModel):
 class ProvisionEndOut(BaseModel):
     upn: str
     ended: list[EndedProvision]
+
+
+class RecordVersion(BaseModel):
+    """A weekly record's fields as one version left them."""
+
+    hours: Hours
+    hours_attended: Hours | None
+    provision_type: ProvisionType
+    reasons: list[Reason]
+    exclusion_type: ExclusionType | None
+    exclusion_start_date: date | None
+    provision_start_date: date | None
+    timetable_review_date: date | None
+    timetable_end_date: date | None
+
+
+class SentRecord(RecordVersion):
+    """A record as its provider last sent it (or as it was, if withdrawn). No names."""
+
+    upn: str = Field(description="The child's UPN now (after any UPN change).")
+    provider_id: int
+    week_commencing: date
+    updated_at: datetime = Field(description="When this version was recorded.")
+    withdrawn: bool = Field(description="Withdrawn as sent in error (rule 9).")
+
+
+class SentRecords(BaseModel):
+    items: list[SentRecord] = Field(description="Newest change first.")
+    next: str | None = Field(description="URL of the next page, or null on the last page.")

@@ -27,7 +27,8 @@ from app.bulk import insert_into, rows
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidContent, NotFound
 from app.history.service import RECORD_FIELDS, History, record_details
-from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil
+from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil, Revision
+from app.models import Provision as ProvisionRow
 from app.provision.ends import Ended, end_provision
 from app.provision.schemas import ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
@@ -145,17 +146,31 @@ def ingest(
 
 def apply_changes(
     session: Session, history: History, changes: Changes, *, settings: Settings
-) -> None:
-    """Finish a write: re-judge what changed against a steady calendar, then keep the versions."""
+) -> Revision | None:
+    """Finish a write: re-judge what changed against a steady calendar, then keep the versions
+    (with a ``left_register`` version for each child the write left with no open provision)."""
     if changes.weeks:
         lock_calendar(session, exclusive=False)
+        was_open = _with_open_provision(session, changes.weeks)
         refresh(
             session,
             changes,
             full_time_hours=settings.full_time_hours,
             calendar=load_calendar(session),
         )
-    history.close()
+        history.left_register(was_open - _with_open_provision(session, changes.weeks))
+    return history.close()
+
+
+def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]:
+    """Which of these children have a provision with no end (rule 6), as the derived state says."""
+    return set(
+        session.scalars(
+            select(ProvisionRow.pupil_id)
+            .where(ProvisionRow.pupil_id.in_(list(pupil_ids)), ProvisionRow.end_date.is_(None))
+            .distinct()
+        )
+    )
 
 
 def withdraw(
@@ -387,10 +402,11 @@ def _locked_children(session: Session, upns: Iterable[str]) -> dict[str, tuple[i
     """The id and date of birth of each child with these UPNs, locked in id order so that no two
     writers deadlock."""
     wanted = rows(session, "upns", (("upn", String()),), [(upn,) for upn in sorted(upns)])
+    # A UPN merged into another child's (a UPN change) stands for that child.
     return {
         upn: (pupil_id, born)
         for pupil_id, upn, born in session.execute(
-            select(Pupil.id, Pupil.upn, Pupil.date_of_birth)
+            select(func.coalesce(Pupil.merged_into, Pupil.id), Pupil.upn, Pupil.date_of_birth)
             .where(Pupil.upn.in_(select(wanted.c.upn)))
             .order_by(Pupil.id)
             .with_for_update()

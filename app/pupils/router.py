@@ -8,16 +8,17 @@ from fastapi import APIRouter, Path, Query, Request
 from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
-from app.history.schemas import History, HistoryEntry, RecordVersion
+from app.history.schemas import History, HistoryEntry, utc
 from app.history.service import versions_of
 from app.inputs import AsAt, FromDate, Id, ToDate, today
-from app.pupils.schemas import PupilWeeks
+from app.pupils.schemas import PupilWeeks, UpnChangeIn, UpnChangeOut
 from app.pupils.service import readable_pupil, status_known_at, week_details
 from app.pupils.upn import normalise_upn
+from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
 from app.register.service import latest_register_weeks, load_calendar
-from app.register.status import statuses
+from app.register.status import previous_upns, statuses
 
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
@@ -136,23 +137,45 @@ def pupil_history(
         next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
     return History(
         upn=pupil.upn,
-        items=[
-            HistoryEntry(
-                id=version.id,
-                recorded_at=_utc(revision.recorded_at),
-                client_id=revision.client_id,
-                action=version.action,
-                provider_id=version.provider_id,
-                week_commencing=version.week_commencing,
-                record=RecordVersion.model_validate(version.details)
-                if version.end_id is None
-                else None,
-                end_date=version.details.get("end_date"),
-                end_reason=version.details.get("end_reason"),
-            )
-            for version, revision in versions
-        ],
+        items=[HistoryEntry.of(version, revision) for version, revision in versions],
         next=next_url,
+    )
+
+
+@router.post(
+    "/{upn}/upn-change",
+    operation_id="change_pupil_upn",
+    responses={
+        404: {"description": "No child with that UPN (now or before)."},
+        409: {
+            "description": "The new UPN is another child's (another date of birth), or both "
+            "have a record for the same week from the same provider; nothing was changed."
+        },
+    },
+)
+def upn_change(
+    upn: UpnPath,
+    body: UpnChangeIn,
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+) -> UpnChangeOut:
+    """Give a child a new UPN (a temporary UPN replaced by a permanent one, or a mistake put
+    right). The old UPN keeps finding the child and the change is in the child's history and
+    the change feed. If a child with the same date of birth is already at the new UPN, the two
+    are one child: their records are combined and every judgement made again."""
+    changed = change_upn(
+        session,
+        principal=principal,
+        upn=valid_upn(upn),
+        new_upn=body.new_upn,
+        settings=request.app.state.settings,
+    )
+    request.state.children = 2 if changed.merged else 1
+    return UpnChangeOut(
+        upn=changed.pupil.upn,
+        previous_upns=previous_upns(session, [changed.pupil.id]).get(changed.pupil.id, []),
+        merged=changed.merged,
     )
 
 
@@ -166,14 +189,9 @@ def valid_upn(upn: str) -> str:
         ) from exc
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back the UTC times it stores without their zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _past_moment(moment: datetime) -> datetime:
     """A moment in UTC that is not in the future."""
-    moment = _utc(moment).astimezone(UTC)
+    moment = utc(moment).astimezone(UTC)
     if moment > datetime.now(UTC):
         raise InvalidContent(
             "as_known_at is in the future; the register cannot know what it will know.",

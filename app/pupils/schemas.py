@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.provision.schemas import Hours
+from app.provision.schemas import UPN, Hours
 from app.register.schemas import ProviderHours
 
 
@@ -24,3 +24,18 @@ class WeekDetail(BaseModel):
 class PupilWeeks(BaseModel):
     upn: str
     weeks: list[WeekDetail]
+
+
+class UpnChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_upn: UPN = Field(description="The child's UPN from now on (e.g. a permanent one).")
+
+
+class UpnChangeOut(BaseModel):
+    upn: str = Field(description="The child's UPN now.")
+    previous_upns: list[str] = Field(description="Earlier UPNs, oldest first; each still works.")
+    merged: bool = Field(
+        description="Whether a child already at the new UPN (same date of birth) took the "
+        "records: one child had been on the register twice."
+    )

@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from app.auth.schemas import Principal
 from app.errors import NotFound
 from app.history.service import known_at
-from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek
+from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek, UpnChange
 from app.pupils.access import pupil_visible, sees_names, sees_provider_detail
 from app.pupils.schemas import WeekDetail
 from app.register.rules import (
@@ -29,20 +29,58 @@ from app.register.rules import (
 )
 from app.register.schemas import ProviderHours, PupilStatus
 from app.register.service import register_week_of
-from app.register.status import present_status
+from app.register.status import present_status, previous_upns
 
 
 def readable_pupil(
     session: Session, *, principal: Principal, upn: str, lock: bool = False
 ) -> Pupil:
-    """The child with this UPN if the caller may read them; otherwise 404, never 403,
+    """The child with this UPN (or who had it before a UPN change) if the caller may read them;
+    otherwise 404, never 403,
     so a provider cannot learn who else is on the register. ``lock`` holds the child's row
     until the transaction ends, as every write to a child's records does."""
-    query = select(Pupil).where(Pupil.upn == upn, pupil_visible(principal))
-    pupil = session.scalar(query.with_for_update() if lock else query)
+    pupil = None
+    for pupil_id in (_now_at(upn), _formerly_at(upn)):
+        query = select(Pupil).where(Pupil.id == pupil_id, pupil_visible(principal))
+        pupil = session.scalar(query.with_for_update() if lock else query)
+        if pupil is not None:
+            break
     if pupil is None:
         raise NotFound(f"No child with UPN {upn} that you may see.")
     return pupil
+
+
+def _now_at(upn: str) -> ScalarSelect[int]:
+    """The child at a UPN, or the one it was merged into by a UPN change."""
+    there = aliased(Pupil)
+    return (
+        select(func.coalesce(there.merged_into, there.id)).where(there.upn == upn).scalar_subquery()
+    )
+
+
+def _formerly_at(upn: str) -> ScalarSelect[int]:
+    """The child whose UPN this was before its latest change away from it."""
+    there = aliased(Pupil)
+    return (
+        select(func.coalesce(there.merged_into, there.id))
+        .join(UpnChange, UpnChange.pupil_id == there.id)
+        .where(UpnChange.old_upn == upn)
+        .order_by(UpnChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def current_upn(pupil_id: InstrumentedAttribute[int]) -> ScalarSelect[str]:
+    """A child's UPN now: its own, or that of the child a UPN change merged it into."""
+    child, owner = aliased(Pupil), aliased(Pupil)
+    return (
+        select(func.coalesce(owner.upn, child.upn))
+        .select_from(child)
+        .outerjoin(owner, owner.id == child.merged_into)
+        .where(child.id == pupil_id)
+        .scalar_subquery()
+    )
 
 
 def week_details(
@@ -171,5 +209,6 @@ def status_known_at(
         providers=providers,
         reported_in_run=reported_in_run,
         date_of_birth_conflicts=conflicts or 0,
+        previous=previous_upns(session, [pupil.id]).get(pupil.id, []),
         named=sees_names(principal),
     )

@@ -1,8 +1,5 @@
 """The register: every child's status as at a week, most urgent first."""
 
-import base64
-import binascii
-import json
 from datetime import date
 from typing import Annotated
 
@@ -11,9 +8,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from app.auth.dependencies import OfficerPrincipal
+from app.cursors import MAX_ID, decode_cursor, encode_cursor
 from app.database import SessionDep
-from app.errors import InvalidContent
-from app.inputs import AsAt, today
+from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
 from app.provision.schemas import Hours, ProvisionType
 from app.register.queries import (
@@ -100,21 +97,13 @@ def register(
 
 
 def _encode(below_since: date | None, pupil_id: int) -> str:
-    payload = json.dumps([below_since.isoformat() if below_since else None, pupil_id])
-    return base64.urlsafe_b64encode(payload.encode()).decode()
+    # A run's first week as its day number; 0 for a child not below threshold.
+    return encode_cursor(below_since.toordinal() if below_since else 0, pupil_id)
 
 
 def _decode(cursor: str) -> tuple[date | None, int]:
-    try:
-        since, pupil_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(pupil_id, int) or not 0 < pupil_id < 2**31:
-            raise ValueError(pupil_id)
-        return (date.fromisoformat(since) if since else None), pupil_id
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise InvalidContent(
-            "The cursor is not one this API issued; start again without it.",
-            errors=[{"parameter": "cursor", "detail": "not a valid cursor"}],
-        ) from exc
+    since, pupil_id = decode_cursor(cursor, parameter="cursor", limits=(LATEST.toordinal(), MAX_ID))
+    return (date.fromordinal(since) if since else None), pupil_id
 
 
 def _after(below_since: date | None, pupil_id: int) -> ColumnElement[bool]:

@@ -33,6 +33,9 @@ class PupilStatus(BaseModel):
     """A child's status as at the week containing ``as_at`` (contract v1)."""
 
     upn: str
+    previous_upns: list[str] = Field(
+        description="UPNs the child had before (oldest first); each still finds the child."
+    )
     date_of_birth: DateOfBirth
     week_commencing: date
     term_week: bool

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal
-from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek
+from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek, UpnChange
 from app.pupils.access import sees_names, sees_provider_detail
 from app.register.rules import (
     RegisterWeek,
@@ -41,6 +41,7 @@ def statuses(
         session, [pupil.id for pupil, _ in children if pupil.id not in judged], week_commencing
     )
     conflicts = date_of_birth_conflicts(session, [pupil.id for pupil, _ in children])
+    earlier = previous_upns(session, [pupil.id for pupil, _ in children])
     named = with_names and sees_names(principal)
     result = []
     for pupil, latest in children:
@@ -57,6 +58,7 @@ def statuses(
                 providers=providers.get(pupil.id, []),
                 reported_in_run=reported_in_run.get(pupil.id, 0),
                 date_of_birth_conflicts=conflicts.get(pupil.id, 0),
+                previous=earlier.get(pupil.id, []),
                 named=named,
             )
         )
@@ -71,11 +73,13 @@ def present_status(
     providers: list[ProviderHours],
     reported_in_run: int,
     date_of_birth_conflicts: int,
+    previous: list[str],
     named: bool,
 ) -> PupilStatus:
     """A child's status as the API shows it; names only where ``named``."""
     fields = {
         "upn": pupil.upn,
+        "previous_upns": previous,
         "date_of_birth": pupil.date_of_birth,
         "week_commencing": status.week_commencing,
         "term_week": term_week,
@@ -183,3 +187,17 @@ def _last_reported_weeks(
             .group_by(ProvisionRecord.pupil_id)
         ).all()
     )
+
+
+def previous_upns(session: Session, pupil_ids: Collection[int]) -> dict[int, list[str]]:
+    """Each child's earlier UPNs, oldest first (including those of children merged into it)."""
+    owner = func.coalesce(Pupil.merged_into, Pupil.id)
+    found: dict[int, list[str]] = {}
+    for pupil_id, old_upn in session.execute(
+        select(owner, UpnChange.old_upn)
+        .join(Pupil, Pupil.id == UpnChange.pupil_id)
+        .where(owner.in_(list(pupil_ids)))
+        .order_by(UpnChange.id)
+    ):
+        found.setdefault(pupil_id, []).append(old_upn)
+    return found

@@ -1,0 +1,75 @@
+"""What providers have sent: each record's latest version, read from the history (which keeps
+withdrawn records that ``provision_records`` no longer holds)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.auth.schemas import Principal, Role
+from app.errors import Forbidden
+from app.history.service import child_ids
+from app.models import ProvisionVersion, Pupil, Revision
+from app.pupils.service import current_upn
+
+# (revisions.number, provision_history.id), newest first.
+Position = tuple[int, int]
+
+
+def listed_provider(principal: Principal, named: int | None) -> int | None:
+    """Whose records the caller may list: a provider its own only (403 for another's, as for
+    writes); an LA officer or admin anyone's, or everyone's when naming none."""
+    if principal.role is Role.provider:
+        if named not in (None, principal.provider_id):
+            raise Forbidden("A provider may list only its own records.")
+        return principal.provider_id
+    return named
+
+
+def latest_versions(
+    session: Session,
+    *,
+    provider_id: int | None,
+    week_commencing: date | None,
+    updated_since: datetime | None,
+    include_withdrawn: bool,
+    before: Position | None,
+    limit: int,
+) -> list[tuple[ProvisionVersion, Revision, str]]:
+    """Each record's latest version, newest change first, with the child's current UPN."""
+    later, child = aliased(ProvisionVersion), aliased(Pupil)
+    query = (
+        select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
+        .join(Revision, Revision.id == ProvisionVersion.revision_id)
+        .join(child, child.id == ProvisionVersion.pupil_id)
+        .where(
+            ProvisionVersion.week_commencing.is_not(None),
+            # A record's versions are written under its child's lock, so the latest has the
+            # highest id; after a merge, the record's earlier versions are the merged child's.
+            ~exists().where(
+                later.provider_id == ProvisionVersion.provider_id,
+                later.week_commencing == ProvisionVersion.week_commencing,
+                later.id > ProvisionVersion.id,
+                later.pupil_id.in_(child_ids(func.coalesce(child.merged_into, child.id))),
+            ),
+        )
+        .order_by(Revision.number.desc(), ProvisionVersion.id.desc())
+        .limit(limit)
+    )
+    if provider_id is not None:
+        query = query.where(ProvisionVersion.provider_id == provider_id)
+    if week_commencing is not None:
+        query = query.where(ProvisionVersion.week_commencing == week_commencing)
+    if updated_since is not None:
+        query = query.where(Revision.recorded_at >= updated_since)
+    if not include_withdrawn:
+        query = query.where(ProvisionVersion.action != "withdrawn")
+    if before is not None:
+        number, version_id = before
+        query = query.where(
+            or_(
+                Revision.number < number,
+                and_(Revision.number == number, ProvisionVersion.id < version_id),
+            )
+        )
+    return [(version, revision, upn) for version, revision, upn in session.execute(query)]

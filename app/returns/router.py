@@ -1,0 +1,104 @@
+"""Returns compliance: nil returns from providers with nothing to report, and the list of who
+sent their week, for the LA to chase the rest."""
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
+from app.database import SessionDep
+from app.inputs import Id, today
+from app.openapi import csv_content
+from app.provision.router import acting_provider
+from app.provision.schemas import Monday
+from app.provision.sent import listed_provider
+from app.register.rules import WEEK, monday_of
+from app.register.service import load_calendar
+from app.returns.schemas import NilReturnIn, NilReturnOut, Returns
+from app.returns.service import record_nil_return, returns_for
+
+router = APIRouter(tags=["returns"])
+
+CSV_MEDIA_TYPE = "text/csv"
+COLUMNS = (
+    "provider_id",
+    "provider_name",
+    "provider_kind",
+    "children_due",
+    "children_returned",
+    "status",
+)
+
+
+@router.post(
+    "/nil-returns",
+    operation_id="submit_nil_return",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": NilReturnOut, "description": "Already recorded."}},
+)
+def submit_nil_return(
+    body: NilReturnIn, response: Response, session: SessionDep, principal: WriterPrincipal
+) -> NilReturnOut:
+    """Say that you had no children to report in a week (`201`; `200` if already said), so
+    the LA does not chase you. Refused (`422`) while any child's provision with you is open
+    that week: send their records, or end the provision, instead."""
+    provider_id = acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
+    if not record_nil_return(
+        session,
+        provider_id=provider_id,
+        week_commencing=body.week_commencing,
+        client_id=principal.client_id,
+        this_week=monday_of(today()),
+    ):
+        response.status_code = status.HTTP_200_OK
+    return NilReturnOut(provider_id=provider_id, week_commencing=body.week_commencing)
+
+
+@router.get(
+    "/returns",
+    operation_id="list_returns",
+    response_model=Returns,
+    responses={
+        200: {
+            "content": csv_content(
+                ",".join(COLUMNS) + "\n7,Oak Primary School,school,12,9,partial\n"
+            )
+        }
+    },
+)
+def list_returns(
+    request: Request,
+    session: SessionDep,
+    principal: PupilReaderPrincipal,
+    week_commencing: Annotated[
+        Monday | None, Query(description="Default: the last term week that has ended.")
+    ] = None,
+    provider_id: Annotated[Id | None, Query()] = None,
+) -> Returns | Response:
+    """Each provider that owed a return for the week (a child's provision with it open in a
+    term week) or sent a nil return: children due, children it sent records for, and
+    `received`, `partial`, `missing` or `nil_return`. A provider sees its own line. Counts
+    only; `Accept: text/csv` for CSV."""
+    calendar = load_calendar(session)
+    last_week = monday_of(today()) - WEEK
+    week = week_commencing or calendar.term_week_ending(last_week, 1) or last_week
+    lines = returns_for(
+        session,
+        week_commencing=week,
+        calendar=calendar,
+        provider_id=listed_provider(principal, provider_id),
+    )
+    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for line in lines:
+            writer.writerow(line.model_dump(mode="json")[column] for column in COLUMNS)
+        return Response(
+            out.getvalue(),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="returns-{week}.csv"'},
+        )
+    return Returns(week_commencing=week, term_week=calendar.is_term_week(week), providers=lines)

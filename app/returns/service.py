@@ -1,0 +1,126 @@
+"""Who was due a weekly return and what arrived: a provider is due one for every term week in
+which it has a child whose provision with it is open (rule 6), until it ends that provision."""
+
+from datetime import date
+
+from sqlalchemy import and_, distinct, func, select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidContent
+from app.models import NilReturn, Provider, Provision, ProvisionRecord
+from app.register.queries import open_in
+from app.register.rules import SchoolCalendar
+from app.returns.schemas import ReturnLine, ReturnStatus
+
+
+def record_nil_return(
+    session: Session, *, provider_id: int, week_commencing: date, client_id: str, this_week: date
+) -> bool:
+    """Record that the provider had no children to report; True if it is new."""
+    if week_commencing > this_week:
+        raise InvalidContent(
+            "A nil return is for a week that has begun.",
+            errors=[{"pointer": "/week_commencing", "detail": "a future week"}],
+        )
+    if session.get(Provider, provider_id) is None:
+        raise InvalidContent(
+            f"No provider {provider_id}.",
+            errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+        )
+    due = _due(session, week_commencing, provider_id).get(provider_id)
+    if due:
+        raise InvalidContent(
+            f"Provision for {due[0]} children is open with this provider that week: send their "
+            "records (or end the provision) instead of a nil return.",
+            errors=[{"pointer": "/week_commencing", "detail": "children are due this week"}],
+        )
+    known = session.scalar(
+        select(NilReturn.id).where(
+            NilReturn.provider_id == provider_id, NilReturn.week_commencing == week_commencing
+        )
+    )
+    if known is None:
+        session.add(
+            NilReturn(provider_id=provider_id, week_commencing=week_commencing, client_id=client_id)
+        )
+        session.flush()
+    return known is None
+
+
+def returns_for(
+    session: Session, *, week_commencing: date, calendar: SchoolCalendar, provider_id: int | None
+) -> list[ReturnLine]:
+    """Each provider with children due in the week, or a nil return for it, and its status."""
+    due = (
+        _due(session, week_commencing, provider_id)
+        if calendar.is_term_week(week_commencing)
+        else {}
+    )
+    nil = select(NilReturn.provider_id).where(NilReturn.week_commencing == week_commencing)
+    if provider_id is not None:
+        nil = nil.where(NilReturn.provider_id == provider_id)
+    nil_returns = set(session.scalars(nil))
+    providers = session.execute(
+        select(Provider.id, Provider.name, Provider.kind)
+        .where(Provider.id.in_(due.keys() | nil_returns))
+        .order_by(Provider.name, Provider.id)
+    )
+    lines = []
+    for provider, name, kind in providers:
+        children_due, returned = due.get(provider, (0, 0))
+        lines.append(
+            ReturnLine(
+                provider_id=provider,
+                provider_name=name,
+                provider_kind=kind,
+                children_due=children_due,
+                children_returned=returned,
+                status=_status(children_due, returned),
+            )
+        )
+    return lines
+
+
+def late_providers(
+    session: Session, *, week_commencing: date, calendar: SchoolCalendar
+) -> list[ReturnLine]:
+    """Providers that sent nothing, not even a nil return, for a term week they were due."""
+    return [
+        line
+        for line in returns_for(
+            session, week_commencing=week_commencing, calendar=calendar, provider_id=None
+        )
+        if line.status is ReturnStatus.missing
+    ]
+
+
+def _status(due: int, returned: int) -> ReturnStatus:
+    if not due:
+        return ReturnStatus.nil_return
+    if not returned:
+        return ReturnStatus.missing
+    return ReturnStatus.received if returned >= due else ReturnStatus.partial
+
+
+def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tuple[int, int]]:
+    """Per provider: children with provision open in the week, and those it sent a record for."""
+    query = (
+        select(
+            Provision.provider_id,
+            func.count(distinct(Provision.pupil_id)),
+            func.count(distinct(ProvisionRecord.pupil_id)),
+        )
+        .outerjoin(
+            ProvisionRecord,
+            and_(
+                ProvisionRecord.pupil_id == Provision.pupil_id,
+                ProvisionRecord.provider_id == Provision.provider_id,
+                ProvisionRecord.week_commencing == week,
+            ),
+        )
+        .where(open_in(week))
+        .group_by(Provision.provider_id)
+    )
+    if provider_id is not None:
+        query = query.where(Provision.provider_id == provider_id)
+    return {provider: (due, returned) for provider, due, returned in session.execute(query)}
