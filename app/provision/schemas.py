@@ -202,14 +202,9 @@ class RecordWarning(BaseModel):
     detail: str
 
 
-class ProvisionRecordOut(BaseModel):
-    """A stored record, as its provider sent it (names are never echoed back)."""
+class RecordVersion(BaseModel):
+    """A weekly record's fields as one version left them."""
 
-    upn: str
-    temporary_upn: bool
-    date_of_birth: DateOfBirth
-    provider_id: int
-    week_commencing: date
     hours: Hours
     hours_attended: Hours | None
     provision_type: ProvisionType
@@ -219,6 +214,16 @@ class ProvisionRecordOut(BaseModel):
     provision_start_date: date | None
     timetable_review_date: date | None
     timetable_end_date: date | None
+
+
+class ProvisionRecordOut(RecordVersion):
+    """A stored record, as its provider sent it (names are never echoed back)."""
+
+    upn: str
+    temporary_upn: bool
+    date_of_birth: DateOfBirth
+    provider_id: int
+    week_commencing: date
     provision_end_date: date | None
     end_reason: EndReason | None
     warnings: list[RecordWarning]
@@ -270,20 +275,6 @@ class EndedProvision(BaseModel):
 class ProvisionEndOut(BaseModel):
     upn: str
     ended: list[EndedProvision]
-
-
-class RecordVersion(BaseModel):
-    """A weekly record's fields as one version left them."""
-
-    hours: Hours
-    hours_attended: Hours | None
-    provision_type: ProvisionType
-    reasons: list[Reason]
-    exclusion_type: ExclusionType | None
-    exclusion_start_date: date | None
-    provision_start_date: date | None
-    timetable_review_date: date | None
-    timetable_end_date: date | None
 
 
 class SentRecord(RecordVersion):
