@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.database import SessionDep
 from app.inputs import Id, today
-from app.openapi import csv_content
+from app.openapi import CSV, csv_content
 from app.provision.router import acting_provider
 from app.provision.schemas import Monday
 from app.provision.sent import listed_provider
@@ -21,7 +21,6 @@ from app.returns.service import record_nil_return, returns_for
 
 router = APIRouter(tags=["returns"])
 
-CSV_MEDIA_TYPE = "text/csv"
 COLUMNS = (
     "provider_id",
     "provider_name",
@@ -90,7 +89,7 @@ def list_returns(
         calendar=calendar,
         provider_id=listed_provider(principal, provider_id),
     )
-    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+    if CSV in request.headers.get("accept", ""):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
@@ -98,7 +97,7 @@ def list_returns(
             writer.writerow(line.model_dump(mode="json")[column] for column in COLUMNS)
         return Response(
             out.getvalue(),
-            media_type=CSV_MEDIA_TYPE,
+            media_type=CSV,
             headers={"Content-Disposition": f'attachment; filename="returns-{week}.csv"'},
         )
     return Returns(week_commencing=week, term_week=calendar.is_term_week(week), providers=lines)
