@@ -97,8 +97,9 @@ def alerts(
                 provider_name=line.provider_name,
                 week_commencing=owed,
                 children_due=line.children_due,
-                reason=f"No return for the week of {owed} for {line.children_due} children "
-                "whose provision is open: chase the provider, or record the end of provision.",
+                reason=f"No return for the week of {owed} for {line.children_due} "
+                f"child{'ren' * (line.children_due != 1)} whose provision is open: chase the "
+                "provider, or record the end of provision.",
             )
             for line in late
             if owed
