@@ -110,13 +110,6 @@ PROBLEM_TYPES = {
             "The request body is over the register's limit. Send smaller batches.",
         ),
         ProblemType(
-            "unsupported-media-type",
-            415,
-            "Unsupported media type",
-            "The body's `Content-Type` is not one this operation reads. A batch may be sent as "
-            "`application/json`, as `text/csv` (UTF-8) or as an Excel workbook (.xlsx).",
-        ),
-        ProblemType(
             "validation",
             422,
             "Validation failed",
@@ -265,10 +258,6 @@ class InvalidContent(ProblemError):
     """A payload that parses but breaks a rule pydantic cannot see (e.g. an unknown provider)."""
 
     kind = PROBLEM_TYPES["validation"]
-
-
-class UnsupportedMediaType(ProblemError):
-    kind = PROBLEM_TYPES["unsupported-media-type"]
 
 
 class TooManyRequests(ProblemError):

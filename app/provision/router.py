@@ -187,7 +187,6 @@ BATCH = TypeAdapter(ProvisionBatchIn)
     "/provision-records/batch",
     operation_id="submit_provision_batch",
     openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
-    responses={415: {"description": "Not JSON, CSV or an Excel workbook."}},
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
@@ -200,7 +199,12 @@ def submit_batch(
     record per row; each error then also names the cell's `row` and `column`."""
     settings = request.app.state.settings
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in ("", "application/json"):
+    if media_type in (CSV_MEDIA_TYPE, XLSX):
+        sheet = read_sheet(raw, media_type)
+        _within_limit(len(sheet.rows), settings.max_batch_records)
+        body = validate_sheet(sheet, BATCH)
+    else:
+        # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
         try:
             body = BATCH.validate_json(raw)
         except ValidationError as exc:
@@ -208,10 +212,6 @@ def submit_batch(
                 [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
             ) from exc
         _within_limit(len(body.records), settings.max_batch_records)
-    else:
-        sheet = read_sheet(raw, media_type)
-        _within_limit(len(sheet.rows), settings.max_batch_records)
-        body = validate_sheet(sheet, BATCH)
     result = ingest(
         session,
         records=body.records,

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from pydantic import TypeAdapter, ValidationError
 
-from app.errors import InvalidContent, UnsupportedMediaType, json_pointer
+from app.errors import InvalidContent, json_pointer
 from app.provision.schemas import (
     EndReason,
     ExclusionType,
@@ -25,7 +25,6 @@ from app.provision.schemas import (
     Reason,
 )
 
-CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = tuple(ProvisionRecordIn.model_fields)
 REQUIRED = tuple(
@@ -51,14 +50,9 @@ class Sheet:
 
 
 def read_sheet(raw: bytes, media_type: str) -> Sheet:
-    """The rows of a CSV or Excel file (one per record), or a problem naming what is wrong."""
-    if media_type == CSV:
-        return _checked(_csv_rows(raw))
-    if media_type == XLSX:
-        return _checked(_xlsx_rows(raw))
-    raise UnsupportedMediaType(
-        f"Send the batch as application/json, {CSV} or an Excel workbook ({XLSX})."
-    )
+    """The rows of a CSV file or an Excel workbook (one per record), or a problem naming what
+    is wrong."""
+    return _checked(_xlsx_rows(raw) if media_type == XLSX else _csv_rows(raw))
 
 
 def validate_sheet(sheet: Sheet, adapter: TypeAdapter[ProvisionBatchIn]) -> ProvisionBatchIn:

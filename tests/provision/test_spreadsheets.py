@@ -3,13 +3,14 @@ the cells the answer names, and sends it again. Bad files are refused whole."""
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
-from tests.builders import MONDAY, make_upn
+from tests.builders import MONDAY, make_upn, record
 from tests.provision import (
     BATCH,
     Headers,
@@ -212,9 +213,14 @@ def test_an_empty_sheet_is_refused(client: TestClient, school_auth: Headers, bod
     assert_problem(send(client, school_auth, body), 422)
 
 
-def test_other_media_types_are_refused(client: TestClient, school_auth: Headers) -> None:
-    problem = assert_problem(send(client, school_auth, b"upn\n", "text/plain"), 415)
-    assert "text/csv" in problem["detail"]
+def test_a_json_batch_labelled_otherwise_is_still_json(
+    client: TestClient, school_auth: Headers, officer: Headers
+) -> None:
+    body = json.dumps({"records": [record(ALICE)]}).encode()
+    # curl -d labels its body application/x-www-form-urlencoded; JSON pushes always worked so.
+    response = send(client, school_auth, body, "application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.text
+    assert status_of(client, officer, ALICE)["total_hours"] == 10
 
 
 def test_templates_need_a_token(client: TestClient) -> None:
