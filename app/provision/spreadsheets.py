@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import TypeAdapter, ValidationError
 
 from app.errors import InvalidContent, json_pointer
@@ -64,8 +66,9 @@ def validate_sheet(sheet: Sheet, adapter: TypeAdapter[ProvisionBatchIn]) -> Prov
     try:
         return adapter.validate_python({"records": records})
     except ValidationError as exc:
+        count = exc.error_count()
         raise InvalidContent(
-            f"{exc.error_count()} invalid cells; nothing was stored.",
+            f"{count} invalid cell{'s' * (count != 1)}; nothing was stored.",
             errors=[_cell_error(sheet, error) for error in exc.errors()],
         ) from exc
 
@@ -129,7 +132,7 @@ def _csv_rows(raw: bytes) -> Iterator[list[Any]]:
 def _xlsx_rows(raw: bytes) -> Iterator[list[Any]]:
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+    except (BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
         raise InvalidContent(
             "The file is not an Excel workbook (.xlsx).",
             errors=[{"pointer": "", "detail": str(exc) or type(exc).__name__}],

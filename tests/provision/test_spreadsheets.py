@@ -213,6 +213,11 @@ def test_an_empty_sheet_is_refused(client: TestClient, school_auth: Headers, bod
     assert_problem(send(client, school_auth, body), 422)
 
 
+def test_a_file_that_is_not_a_workbook_is_refused(client: TestClient, school_auth: Headers) -> None:
+    problem = assert_problem(send(client, school_auth, as_csv(row(ALICE)), XLSX), 422)
+    assert "not an Excel workbook" in problem["detail"]
+
+
 def test_a_json_batch_labelled_otherwise_is_still_json(
     client: TestClient, school_auth: Headers, officer: Headers
 ) -> None:
