@@ -3,7 +3,7 @@ which it has a child whose provision with it is open (rule 6), until it ends tha
 
 from datetime import date
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
@@ -84,13 +84,41 @@ def returns_for(
 def late_providers(
     session: Session, *, week_commencing: date, calendar: SchoolCalendar
 ) -> list[ReturnLine]:
-    """Providers that sent nothing, not even a nil return, for a term week they were due."""
+    """Providers that sent nothing, not even a nil return, for a term week they were due.
+
+    Asked on every alerts request, so it looks per provider first (one index probe each for a
+    record that week) and counts the children due only for those that sent nothing."""
+    if not calendar.is_term_week(week_commencing):
+        return []
+    sent = exists().where(
+        ProvisionRecord.provider_id == Provider.id,
+        ProvisionRecord.week_commencing == week_commencing,
+    )
+    nil = exists().where(
+        NilReturn.provider_id == Provider.id, NilReturn.week_commencing == week_commencing
+    )
+    silent = list(session.scalars(select(Provider.id).where(~sent, ~nil)))
+    due = (
+        select(Provision.provider_id, func.count(distinct(Provision.pupil_id)).label("children"))
+        .where(Provision.provider_id.in_(silent), open_in(week_commencing))
+        .group_by(Provision.provider_id)
+        .subquery()
+    )
+    late = session.execute(
+        select(Provider.id, Provider.name, Provider.kind, due.c.children)
+        .join(due, due.c.provider_id == Provider.id)
+        .order_by(Provider.name, Provider.id)
+    )
     return [
-        line
-        for line in returns_for(
-            session, week_commencing=week_commencing, calendar=calendar, provider_id=None
+        ReturnLine(
+            provider_id=provider,
+            provider_name=name,
+            provider_kind=kind,
+            children_due=children,
+            children_returned=0,
+            status=ReturnStatus.missing,
         )
-        if line.status is ReturnStatus.missing
+        for provider, name, kind, children in late
     ]
 
 
