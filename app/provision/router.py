@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
+from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
@@ -244,7 +244,7 @@ def _within_limit(records: int, most: int) -> None:
     response_class=Response,
     responses={200: {"content": csv_content(template_csv().decode("utf-8-sig"))}},
 )
-def template_as_csv(_writer: WriterPrincipal) -> Response:
+def template_as_csv(_caller: CurrentPrincipal) -> Response:
     """The spreadsheet template for providers without an MIS: every column a record has, in
     order, and one example row. Fill one row per child and week, then POST the file to
     `/provision-records/batch` as `text/csv`."""
@@ -261,7 +261,7 @@ def template_as_csv(_writer: WriterPrincipal) -> Response:
     response_class=Response,
     responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
 )
-def template_as_xlsx(_writer: WriterPrincipal) -> Response:
+def template_as_xlsx(_caller: CurrentPrincipal) -> Response:
     """The same template as an Excel workbook, with a second sheet, "Codes", listing the codes
     each coded column takes. Fill the first sheet with values (no formulas) and POST it to
     `/provision-records/batch`."""

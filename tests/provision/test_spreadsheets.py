@@ -4,6 +4,7 @@ the cells the answer names, and sends it again. Bad files are refused whole."""
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -228,5 +229,10 @@ def test_a_json_batch_labelled_otherwise_is_still_json(
     assert status_of(client, officer, ALICE)["total_hours"] == 10
 
 
-def test_templates_need_a_token(client: TestClient) -> None:
+def test_templates_need_a_token_of_any_role(
+    client: TestClient, login_as: Callable[..., Headers]
+) -> None:
     assert client.get(f"{TEMPLATE}.csv").status_code == 401
+    inspector = login_as("inspector")  # holds no records, but may see what a return looks like
+    for suffix in ("csv", "xlsx"):
+        assert client.get(f"{TEMPLATE}.{suffix}", headers=inspector).status_code == 200
