@@ -17,7 +17,14 @@ from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, Writer
 from app.auth.schemas import Principal, Role
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
-from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
+from app.errors import (
+    Forbidden,
+    InvalidContent,
+    NotFound,
+    ProblemError,
+    UnsupportedMediaType,
+    render_problem,
+)
 from app.history.schemas import utc
 from app.history.service import RECORD_FIELDS, History
 from app.inputs import Id, RawBody
@@ -53,6 +60,12 @@ from app.register.derived import Changes
 router = APIRouter(tags=["provision"])
 
 CSV_MEDIA_TYPE = "text/csv"
+# Spreadsheets Excel or LibreOffice may send that the register cannot read; anything else
+# unlabelled as CSV or .xlsx is read as JSON, since JSON pushes were never refused by label.
+UNREADABLE_SHEETS = {
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
 SENT_COLUMNS = ("upn", "provider_id", "week_commencing", *RECORD_FIELDS, "updated_at", "withdrawn")
 
 
@@ -187,6 +200,7 @@ BATCH = TypeAdapter(ProvisionBatchIn)
     "/provision-records/batch",
     operation_id="submit_provision_batch",
     openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
+    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
@@ -199,6 +213,11 @@ def submit_batch(
     record per row; each error then also names the cell's `row` and `column`."""
     settings = request.app.state.settings
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in UNREADABLE_SHEETS:
+        raise UnsupportedMediaType(
+            f"An {UNREADABLE_SHEETS[media_type]} file cannot be read; save it as an Excel "
+            'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
+        )
     if media_type in (CSV_MEDIA_TYPE, XLSX):
         sheet = read_sheet(raw, media_type)
         _within_limit(len(sheet.rows), settings.max_batch_records)
