@@ -110,6 +110,13 @@ PROBLEM_TYPES = {
             "The request body is over the register's limit. Send smaller batches.",
         ),
         ProblemType(
+            "unsupported-media-type",
+            415,
+            "Unsupported media type",
+            "The body is a spreadsheet format this operation cannot read. Save it as an Excel "
+            "workbook (.xlsx) or as CSV UTF-8 and send it again.",
+        ),
+        ProblemType(
             "validation",
             422,
             "Validation failed",
@@ -258,6 +265,10 @@ class InvalidContent(ProblemError):
     """A payload that parses but breaks a rule pydantic cannot see (e.g. an unknown provider)."""
 
     kind = PROBLEM_TYPES["validation"]
+
+
+class UnsupportedMediaType(ProblemError):
+    kind = PROBLEM_TYPES["unsupported-media-type"]
 
 
 class TooManyRequests(ProblemError):

@@ -13,11 +13,18 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
+from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
-from app.errors import Forbidden, InvalidContent, NotFound, ProblemError, render_problem
+from app.errors import (
+    Forbidden,
+    InvalidContent,
+    NotFound,
+    ProblemError,
+    UnsupportedMediaType,
+    render_problem,
+)
 from app.history.schemas import utc
 from app.history.service import RECORD_FIELDS, History
 from app.inputs import Id, RawBody
@@ -53,6 +60,12 @@ from app.register.derived import Changes
 router = APIRouter(tags=["provision"])
 
 CSV_MEDIA_TYPE = "text/csv"
+# Spreadsheets Excel or LibreOffice may send that the register cannot read; anything else
+# unlabelled as CSV or .xlsx is read as JSON, since JSON pushes were never refused by label.
+UNREADABLE_SHEETS = {
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
 SENT_COLUMNS = ("upn", "provider_id", "week_commencing", *RECORD_FIELDS, "updated_at", "withdrawn")
 
 
@@ -187,6 +200,7 @@ BATCH = TypeAdapter(ProvisionBatchIn)
     "/provision-records/batch",
     operation_id="submit_provision_batch",
     openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
+    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
 )
 def submit_batch(
     raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
@@ -199,6 +213,11 @@ def submit_batch(
     record per row; each error then also names the cell's `row` and `column`."""
     settings = request.app.state.settings
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in UNREADABLE_SHEETS:
+        raise UnsupportedMediaType(
+            f"An {UNREADABLE_SHEETS[media_type]} file cannot be read; save it as an Excel "
+            'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
+        )
     if media_type in (CSV_MEDIA_TYPE, XLSX):
         sheet = read_sheet(raw, media_type)
         _within_limit(len(sheet.rows), settings.max_batch_records)
@@ -244,7 +263,7 @@ def _within_limit(records: int, most: int) -> None:
     response_class=Response,
     responses={200: {"content": csv_content(template_csv().decode("utf-8-sig"))}},
 )
-def template_as_csv(_writer: WriterPrincipal) -> Response:
+def template_as_csv(_caller: CurrentPrincipal) -> Response:
     """The spreadsheet template for providers without an MIS: every column a record has, in
     order, and one example row. Fill one row per child and week, then POST the file to
     `/provision-records/batch` as `text/csv`."""
@@ -261,7 +280,7 @@ def template_as_csv(_writer: WriterPrincipal) -> Response:
     response_class=Response,
     responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
 )
-def template_as_xlsx(_writer: WriterPrincipal) -> Response:
+def template_as_xlsx(_caller: CurrentPrincipal) -> Response:
     """The same template as an Excel workbook, with a second sheet, "Codes", listing the codes
     each coded column takes. Fill the first sheet with values (no formulas) and POST it to
     `/provision-records/batch`."""

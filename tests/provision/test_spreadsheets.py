@@ -4,6 +4,7 @@ the cells the answer names, and sends it again. Bad files are refused whole."""
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -218,6 +219,17 @@ def test_a_file_that_is_not_a_workbook_is_refused(client: TestClient, school_aut
     assert "not an Excel workbook" in problem["detail"]
 
 
+@pytest.mark.parametrize(
+    "media_type", ["application/vnd.ms-excel", "application/vnd.oasis.opendocument.spreadsheet"]
+)
+def test_an_old_excel_or_libreoffice_file_is_refused_as_unreadable(
+    client: TestClient, school_auth: Headers, officer: Headers, media_type: str
+) -> None:
+    problem = assert_problem(send(client, school_auth, as_xlsx(row(ALICE)), media_type), 415)
+    assert ".xlsx" in problem["detail"] and "CSV UTF-8" in problem["detail"]
+    assert_not_on_register(client, officer, ALICE)
+
+
 def test_a_json_batch_labelled_otherwise_is_still_json(
     client: TestClient, school_auth: Headers, officer: Headers
 ) -> None:
@@ -228,5 +240,10 @@ def test_a_json_batch_labelled_otherwise_is_still_json(
     assert status_of(client, officer, ALICE)["total_hours"] == 10
 
 
-def test_templates_need_a_token(client: TestClient) -> None:
+def test_templates_need_a_token_of_any_role(
+    client: TestClient, login_as: Callable[..., Headers]
+) -> None:
     assert client.get(f"{TEMPLATE}.csv").status_code == 401
+    inspector = login_as("inspector")  # holds no records, but may see what a return looks like
+    for suffix in ("csv", "xlsx"):
+        assert client.get(f"{TEMPLATE}.{suffix}", headers=inspector).status_code == 200
