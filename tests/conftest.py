@@ -167,3 +167,16 @@ def school(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def school_auth(login_as: Callable[..., dict[str, str]], school: dict[str, Any]) -> dict[str, str]:
     return login_as("provider", school["id"])
+
+
+@pytest.fixture
+def college(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """A second provider beside the school, for what one provider may not see of another's."""
+    return make_provider("Riverside College", "college")
+
+
+@pytest.fixture
+def college_auth(
+    login_as: Callable[..., dict[str, str]], college: dict[str, Any]
+) -> dict[str, str]:
+    return login_as("provider", college["id"])

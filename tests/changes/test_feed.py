@@ -50,12 +50,10 @@ def test_a_mirror_following_the_feed_holds_every_record(
     officer: Headers,
     school: dict[str, Any],
     school_auth: Headers,
-    make_provider: Any,
-    login_as: Any,
+    college: dict[str, Any],
+    college_auth: Headers,
 ) -> None:
     _, start = follow(client, officer, None)
-    college = make_provider("Town College", "college")
-    college_auth = login_as("provider", college["id"])
     submit(client, school_auth, record(CHILD, week_commencing=week(0), hours=10))
     submit(client, college_auth, record(CHILD, week_commencing=week(0), hours=5))
     submit(client, school_auth, record(CHILD, week_commencing=week(1), hours=12))

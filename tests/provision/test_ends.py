@@ -54,18 +54,6 @@ def end(
     return client.post(ENDS, json=body, headers=auth)
 
 
-@pytest.fixture
-def college(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    return make_provider("Riverside College", "college")
-
-
-@pytest.fixture
-def college_auth(
-    login_as: Callable[..., dict[str, str]], college: dict[str, Any]
-) -> dict[str, str]:
-    return login_as("provider", college["id"])
-
-
 def test_the_year_9_timetable_ends_and_the_child_leaves_everything(
     client: TestClient,
     officer: Headers,

@@ -28,11 +28,9 @@ def keys(items: list[dict[str, Any]]) -> list[tuple[str, str, float, bool]]:
 def test_a_provider_lists_its_own_records_newest_change_first(
     client: TestClient,
     school_auth: Headers,
-    make_provider: Any,
-    login_as: Any,
+    college: dict[str, Any],
+    college_auth: Headers,
 ) -> None:
-    college = make_provider("Town College", "college")
-    college_auth = login_as("provider", college["id"])
     submit(client, school_auth, record(FIRST, week_commencing=week(0), hours=10))
     submit(client, college_auth, record(FIRST, week_commencing=week(0), hours=5))
     submit(client, school_auth, record(SECOND, week_commencing=week(1), hours=8))
@@ -72,11 +70,9 @@ def test_officers_filter_by_provider_week_and_time_and_follow_next(
     officer: Headers,
     school: dict[str, Any],
     school_auth: Headers,
-    make_provider: Any,
-    login_as: Any,
+    college: dict[str, Any],
+    college_auth: Headers,
 ) -> None:
-    college = make_provider("Town College", "college")
-    college_auth = login_as("provider", college["id"])
     submit(client, school_auth, record(FIRST, week_commencing=week(0), hours=10))
     since = datetime.now(UTC)
     submit(client, college_auth, record(FIRST, week_commencing=week(0), hours=5))

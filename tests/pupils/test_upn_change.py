@@ -51,9 +51,8 @@ def test_a_temporary_upn_becomes_permanent_and_still_finds_the_child(
 
 
 def test_one_child_under_two_upns_is_merged_and_counted_once(
-    client: TestClient, officer: Headers, school_auth: Headers, make_provider: Any, login_as: Any
+    client: TestClient, officer: Headers, school_auth: Headers, college_auth: Headers
 ) -> None:
-    college_auth = login_as("provider", make_provider("Town College", "college")["id"])
     _, start = follow(client, officer, None)
     submit(client, school_auth, record(TEMPORARY, week_commencing=week(0), hours=10))
     submit(client, school_auth, record(TEMPORARY, week_commencing=week(1), hours=10))
@@ -113,9 +112,8 @@ def test_what_cannot_be_changed(client: TestClient, officer: Headers, school_aut
 
 
 def test_a_merged_child_is_judged_as_if_sent_under_one_upn(
-    client: TestClient, officer: Headers, school_auth: Headers, make_provider: Any, login_as: Any
+    client: TestClient, officer: Headers, school_auth: Headers, college_auth: Headers
 ) -> None:
-    college_auth = login_as("provider", make_provider("Town College", "college")["id"])
     control = make_upn(92)
     for upn_for_school, upn_for_college in ((TEMPORARY, PERMANENT), (control, control)):
         submit(client, school_auth, record(upn_for_school, week_commencing=week(0), hours=10))

@@ -16,11 +16,6 @@ Headers = dict[str, str]
 CHILD = make_upn(7)
 
 
-@pytest.fixture
-def college(make_provider: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    return make_provider("Riverside College", "college")
-
-
 def hours_from(provider: dict[str, Any], n: int, hours: float, upn: str = CHILD) -> dict[str, Any]:
     return record(upn, week_commencing=week(n), hours=hours, provider_id=provider["id"])
 
