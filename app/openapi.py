@@ -18,6 +18,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
 from app.auth.dependencies import RoleCheck, current_principal
+from app.csv_answers import CSV
 from app.errors import BY_STATUS, PROBLEM_JSON, Problem
 from app.limits import UNQUEUED
 
@@ -68,7 +69,6 @@ ERROR_HEADERS = {
     503: {"Retry-After": {"description": "Seconds to wait.", **SECONDS}},
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-CSV = "text/csv"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 # Dates in synthesised examples fall on a term-time Monday, valid for `week_commencing`.
 FORMAT_EXAMPLES = {

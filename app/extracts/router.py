@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import ExtractPrincipal
+from app.csv_answers import CSV, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
 from app.extracts.service import COLUMNS, count_children, extract_rows
@@ -22,8 +23,6 @@ from app.register.rules import SchoolCalendar, monday_of, threshold_for
 from app.register.service import load_calendar
 
 router = APIRouter(prefix="/extracts", tags=["extracts"])
-
-CSV_MEDIA_TYPE = "text/csv"
 
 
 @router.get(
@@ -52,7 +51,7 @@ def inspection_extract(
     week = monday_of(as_at or today())
     calendar = load_calendar(session)
     request.state.children = count_children(session, week=week)
-    as_csv = CSV_MEDIA_TYPE in request.headers.get("accept", "")
+    as_csv = wants_csv(request)
     rows = _stream(request.app.state.sessionmaker, week=week, calendar=calendar)
     header = {
         "la_code": settings.la_code,
@@ -65,7 +64,7 @@ def inspection_extract(
     stem = f"inspection-extract-{settings.la_code}-{week.isoformat()}"
     return StreamingResponse(
         _csv_lines(rows) if as_csv else _json_chunks(header, rows),
-        media_type=CSV_MEDIA_TYPE if as_csv else "application/json",
+        media_type=CSV if as_csv else "application/json",
         headers={
             "Content-Disposition": f'attachment; filename="{stem}.{"csv" if as_csv else "json"}"'
         },

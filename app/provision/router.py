@@ -1,8 +1,6 @@
 """Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
 withdrawing one sent in error, and stating that a provision ends."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated
 
@@ -15,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Principal, Role
+from app.csv_answers import CSV, csv_answer, wants_csv
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
@@ -59,7 +58,6 @@ from app.register.derived import Changes
 
 router = APIRouter(tags=["provision"])
 
-CSV_MEDIA_TYPE = "text/csv"
 # Spreadsheets Excel or LibreOffice may send that the register cannot read; anything else
 # unlabelled as CSV or .xlsx is read as JSON, since JSON pushes were never refused by label.
 UNREADABLE_SHEETS = {
@@ -132,25 +130,21 @@ def list_records(
         next_url = str(
             request.url.include_query_params(cursor=encode_cursor(revision.number or 0, version.id))
         )
-    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+    if wants_csv(request):
         return _sent_csv(items, next_url=next_url)
     return SentRecords(items=items, next=next_url)
 
 
 def _sent_csv(items: list[SentRecord], *, next_url: str | None) -> Response:
     """A page of records as CSV rows; lists joined with ';' as in the inspection extract."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(SENT_COLUMNS)
+    rows = []
     for item in items:
         row = item.model_dump(mode="json")
         row["reasons"] = ";".join(row["reasons"])
         row["withdrawn"] = "true" if item.withdrawn else "false"
-        writer.writerow(["" if row[column] is None else row[column] for column in SENT_COLUMNS])
-    return Response(
-        out.getvalue(),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None,
+        rows.append([row[column] for column in SENT_COLUMNS])
+    return csv_answer(
+        SENT_COLUMNS, rows, headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None
     )
 
 
@@ -199,7 +193,7 @@ BATCH = TypeAdapter(ProvisionBatchIn)
 @router.post(
     "/provision-records/batch",
     operation_id="submit_provision_batch",
-    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV_MEDIA_TYPE, XLSX)),
+    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV, XLSX)),
     responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
 )
 def submit_batch(
@@ -218,7 +212,7 @@ def submit_batch(
             f"An {UNREADABLE_SHEETS[media_type]} file cannot be read; save it as an Excel "
             'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
         )
-    if media_type in (CSV_MEDIA_TYPE, XLSX):
+    if media_type in (CSV, XLSX):
         sheet = read_sheet(raw, media_type)
         _within_limit(len(sheet.rows), settings.max_batch_records)
         body = validate_sheet(sheet, BATCH)
@@ -269,7 +263,7 @@ def template_as_csv(_caller: CurrentPrincipal) -> Response:
     `/provision-records/batch` as `text/csv`."""
     return Response(
         template_csv(),
-        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        media_type=f"{CSV}; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="provision-records.csv"'},
     )
 

@@ -1,16 +1,15 @@
 """Returns compliance: nil returns from providers with nothing to report, and the list of who
 sent their week, for the LA to chase the rest."""
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
+from app.csv_answers import csv_answer, wants_csv
 from app.database import SessionDep
 from app.inputs import Id, today
-from app.openapi import CSV, csv_content
+from app.openapi import csv_content
 from app.provision.router import acting_provider
 from app.provision.schemas import Monday
 from app.provision.sent import listed_provider
@@ -89,15 +88,11 @@ def list_returns(
         calendar=calendar,
         provider_id=listed_provider(principal, provider_id),
     )
-    if CSV in request.headers.get("accept", ""):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for line in lines:
-            writer.writerow(line.model_dump(mode="json")[column] for column in COLUMNS)
-        return Response(
-            out.getvalue(),
-            media_type=CSV,
-            headers={"Content-Disposition": f'attachment; filename="returns-{week}.csv"'},
+    if wants_csv(request):
+        rows = (line.model_dump(mode="json") for line in lines)
+        return csv_answer(
+            COLUMNS,
+            ([row[column] for column in COLUMNS] for row in rows),
+            filename=f"returns-{week}.csv",
         )
     return Returns(week_commencing=week, term_week=calendar.is_term_week(week), providers=lines)

@@ -1,11 +1,10 @@
 """Dashboard summary and weekly trend, as JSON or CSV, with disclosure control."""
 
-import csv
-import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from statistics import mean, median
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.dependencies import allow
 from app.auth.schemas import Principal, Role
 from app.config import Settings
+from app.csv_answers import csv_answer, wants_csv
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.inputs import AsAt, FromDate, ToDate, today
@@ -47,7 +47,6 @@ Suppress = Annotated[
         "always on for inspectors, whose figures leave the LA."
     ),
 ]
-CSV_MEDIA_TYPE = "text/csv"
 MAX_TREND_WEEKS = 156
 
 
@@ -104,7 +103,7 @@ def summary(
     body: Summary = request.app.state.aggregates.get_or_compute(
         ("summary", week, suppressing, register_version(session)), compute
     )
-    if CSV_MEDIA_TYPE in request.headers.get("accept", ""):
+    if wants_csv(request):
         return _csv(body, filename=f"summary-{settings.la_code}-{week}.csv")
     return body
 
@@ -263,20 +262,16 @@ def _present(
 
 def _csv(body: Summary, *, filename: str) -> Response:
     """The summary as measure,group,value rows (one table a spreadsheet can pivot)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["measure", "group", "value"])
+    return csv_answer(("measure", "group", "value"), _rows(body), filename=filename)
+
+
+def _rows(body: Summary) -> Iterator[tuple[Any, ...]]:
     for name, value in body.model_dump(mode="json").items():
         if isinstance(value, list):
             # A list's rows are (group, counts...): one CSV row per count.
             for row in value:
                 group, *columns = row
                 for column in columns:
-                    writer.writerow([f"{column}_{name}", row[group], row[column]])
+                    yield (f"{column}_{name}", row[group], row[column])
         else:
-            writer.writerow([name, "", "" if value is None else value])
-    return Response(
-        out.getvalue(),
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+            yield (name, "", value)
