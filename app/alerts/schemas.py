@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import Hours
+from app.vocabulary import Hours
 
 
 class AlertRule(StrEnum):

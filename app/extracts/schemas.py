@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import DateOfBirth, ExclusionType, ProvisionType
+from app.vocabulary import DateOfBirth, ExclusionType, ProvisionType
 
 
 class ExtractRow(BaseModel):

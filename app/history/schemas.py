@@ -7,7 +7,8 @@ from typing import Self
 from pydantic import BaseModel, Field
 
 from app.models import ProvisionVersion, Revision
-from app.provision.schemas import EndReason, RecordVersion
+from app.provision.schemas import RecordVersion
+from app.vocabulary import EndReason
 
 
 class Action(StrEnum):

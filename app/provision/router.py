@@ -12,12 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
-from app.auth.schemas import Principal, Role
+from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
-    Forbidden,
     InvalidContent,
     NotFound,
     ProblemError,
@@ -29,11 +28,11 @@ from app.history.service import RECORD_FIELDS, History
 from app.inputs import Id, RawBody
 from app.models import DateOfBirthConflict, Provider
 from app.openapi import csv_content, parsed_body
+from app.providers.acting import acting_provider
 from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
     EndedProvision,
-    Monday,
     ProvisionBatchIn,
     ProvisionEndIn,
     ProvisionEndOut,
@@ -55,6 +54,7 @@ from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes
+from app.vocabulary import Monday
 
 router = APIRouter(tags=["provision"])
 
@@ -400,21 +400,6 @@ def end(
             for e in ended
         ],
     )
-
-
-def acting_provider(principal: Principal, named: int | None, *, where: dict[str, str]) -> int:
-    """The provider a change is made for: a provider's own, or the one an officer names."""
-    if principal.role is Role.provider:
-        assert principal.provider_id is not None
-        if named not in (None, principal.provider_id):
-            raise Forbidden("A provider may change only its own provision.")
-        return principal.provider_id
-    if named is None:
-        raise InvalidContent(
-            "An LA officer names the provider.",
-            errors=[where | {"detail": "required when an officer makes this change"}],
-        )
-    return named
 
 
 def install_conflict_recorder(app: FastAPI) -> None:

@@ -2,91 +2,30 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from app.inputs import Id, RegisterDate, Text, field_error
-from app.pupils.upn import normalise_upn
-
-
-class ProvisionType(StrEnum):
-    mainstream_school = "mainstream_school"
-    special_school = "special_school"
-    pru = "pru"
-    alternative_provision = "alternative_provision"
-    hospital_education = "hospital_education"
-    home_tuition = "home_tuition"
-    online_learning = "online_learning"
-    college = "college"
-    custody_education = "custody_education"
-    yos_programme = "yos_programme"
-    other = "other"
-
-
-class Reason(StrEnum):
-    permanent_exclusion = "permanent_exclusion"
-    suspension = "suspension"
-    medical = "medical"
-    mental_health = "mental_health"
-    part_time_timetable = "part_time_timetable"
-    reintegration = "reintegration"
-    pregnancy_or_young_parent = "pregnancy_or_young_parent"
-    awaiting_school_place = "awaiting_school_place"
-    no_suitable_place = "no_suitable_place"
-    custody = "custody"
-    new_to_country = "new_to_country"
-    gypsy_roma_traveller = "gypsy_roma_traveller"
-    elective_home_education = "elective_home_education"
-    other = "other"
-
-
-class ExclusionType(StrEnum):
-    permanent = "permanent"
-    suspension = "suspension"
-
-
-class EndReason(StrEnum):
-    returned_full_time = "returned_full_time"
-    moved_to_other_provision = "moved_to_other_provision"
-    moved_out_of_area = "moved_out_of_area"
-    ceased_compulsory_school_age = "ceased_compulsory_school_age"
-    elective_home_education = "elective_home_education"
-    removed_from_roll = "removed_from_roll"
-    whereabouts_unknown = "whereabouts_unknown"
-    died = "died"
-    other = "other"
-
-
-def _monday(day: date) -> date:
-    if day.weekday() != 0:
-        raise ValueError(f"week_commencing must be a Monday; {day} is a {day:%A}")
-    return day
-
-
-UPN = Annotated[
-    str,
-    Field(min_length=1, max_length=20, examples=["B801200005001"]),
-    AfterValidator(normalise_upn),
-]
-Monday = Annotated[RegisterDate, AfterValidator(_monday)]
-HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5])]
-# Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
-Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-Name = Annotated[Text, Field(min_length=1, max_length=100)]
-DateOfBirth = Annotated[date, Field(examples=[date(2013, 5, 1)])]
-# The register serves children of compulsory school age and young people with EHC plans.
-MAX_AGE = 25
+from app.inputs import Id, RegisterDate, field_error
+from app.vocabulary import (
+    MAX_AGE,
+    UPN,
+    DateOfBirth,
+    EndReason,
+    ExclusionType,
+    Hours,
+    HoursIn,
+    Monday,
+    Name,
+    ProvisionType,
+    Reason,
+)
 
 
 class ProvisionRecordIn(BaseModel):

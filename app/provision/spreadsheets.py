@@ -18,14 +18,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import TypeAdapter, ValidationError
 
 from app.errors import InvalidContent, json_pointer
-from app.provision.schemas import (
-    EndReason,
-    ExclusionType,
-    ProvisionBatchIn,
-    ProvisionRecordIn,
-    ProvisionType,
-    Reason,
-)
+from app.provision.schemas import ProvisionBatchIn, ProvisionRecordIn
+from app.vocabulary import EndReason, ExclusionType, ProvisionType, Reason
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = tuple(ProvisionRecordIn.model_fields)

@@ -4,8 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.provision.schemas import UPN, Hours
 from app.register.schemas import ProviderHours
+from app.vocabulary import UPN, Hours
 
 
 class WeekDetail(BaseModel):

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.provision.schemas import ProvisionType, Reason
+from app.vocabulary import ProvisionType, Reason
 
 PROVISION_TYPES = tuple(ProvisionType)
 REASONS = tuple(Reason)

@@ -12,7 +12,6 @@ from app.cursors import MAX_ID, decode_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
-from app.provision.schemas import Hours, ProvisionType
 from app.register.queries import (
     children_with_judgements,
     first_children_as_at,
@@ -22,6 +21,7 @@ from app.register.rules import monday_of, threshold_for
 from app.register.schemas import PupilStatus
 from app.register.service import load_calendar, register_week_of
 from app.register.status import statuses
+from app.vocabulary import Hours, ProvisionType
 
 router = APIRouter(tags=["register"])
 

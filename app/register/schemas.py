@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import DateOfBirth, EndReason, Hours, ProvisionType
+from app.vocabulary import DateOfBirth, EndReason, Hours, ProvisionType
 
 
 class ProviderHours(BaseModel):

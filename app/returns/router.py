@@ -10,13 +10,13 @@ from app.csv_answers import csv_answer, wants_csv
 from app.database import SessionDep
 from app.inputs import Id, today
 from app.openapi import csv_content
-from app.provision.router import acting_provider
-from app.provision.schemas import Monday
+from app.providers.acting import acting_provider
 from app.provision.sent import listed_provider
 from app.register.rules import WEEK, monday_of
 from app.register.service import load_calendar
 from app.returns.schemas import NilReturnIn, NilReturnOut, Returns
 from app.returns.service import record_nil_return, returns_for
+from app.vocabulary import Monday
 
 router = APIRouter(tags=["returns"])
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.inputs import Id
-from app.provision.schemas import Monday
+from app.vocabulary import Monday
 
 
 class ReturnStatus(StrEnum):

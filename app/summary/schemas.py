@@ -4,8 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.provision.schemas import EndReason, Hours
 from app.summary.disclosure import Cell
+from app.vocabulary import EndReason, Hours
 
 
 class Breakdown(BaseModel):
