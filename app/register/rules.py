@@ -5,7 +5,7 @@ provision arrangements and stores the ``RegisterWeek`` rows judged from them; re
 latest row into a ``Status`` as at a week.
 """
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -150,6 +150,63 @@ def threshold_for(
     """Full time pro rata to the week's school days (threshold x days / 5)."""
     days = calendar.school_days(week_commencing)
     return (full_time_hours * days / SCHOOL_DAYS_IN_FULL_WEEK).quantize(Decimal("0.01"))
+
+
+# National curriculum year groups of compulsory school age, youngest first (rule 10).
+YEAR_GROUPS = ("R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
+# Full-time hours in a week, which may depend on the week (the child's year group).
+FullTimeHours = Callable[[date], Decimal]
+
+
+def school_year_starts(week_commencing: date) -> date:
+    """The first week of the school year holding the week: the week of 1 September."""
+    start = monday_of(date(week_commencing.year, 9, 1))
+    return start if week_commencing >= start else monday_of(date(week_commencing.year - 1, 9, 1))
+
+
+def year_group(date_of_birth: date, week_commencing: date) -> str | None:
+    """The child's year group in the week's school year: Reception in the school year in which
+    they turn 5 (None before Reception or after Year 11)."""
+    fifth = _birthday(date_of_birth, 5)
+    reception = fifth.year if fifth.month >= 9 else fifth.year - 1
+    index = school_year_starts(week_commencing).year - reception
+    return YEAR_GROUPS[index] if 0 <= index < len(YEAR_GROUPS) else None
+
+
+@dataclass(frozen=True)
+class FullTime:
+    """The LA's full-time hours: one figure, or one per year group (rule 10). A group not named
+    takes the nearest lower group named, else the one figure."""
+
+    default: Decimal
+    by_year_group: tuple[tuple[str, Decimal], ...] = ()
+
+    def hours(self, date_of_birth: date, week_commencing: date) -> Decimal:
+        """The full-time hours for the child in that week."""
+        group = year_group(date_of_birth, week_commencing)
+        if group is None or not self.by_year_group:
+            return self.default
+        named = dict(self.by_year_group)
+        lower = [g for g in YEAR_GROUPS[: YEAR_GROUPS.index(group) + 1] if g in named]
+        return named[lower[-1]] if lower else self.default
+
+    def of(self, date_of_birth: date) -> FullTimeHours:
+        """The child's full-time hours, week by week."""
+        return lambda week_commencing: self.hours(date_of_birth, week_commencing)
+
+
+def school_days_missed(
+    hours_received: Decimal,
+    week_commencing: date,
+    *,
+    full_time_hours: Decimal,
+    calendar: SchoolCalendar,
+) -> Decimal:
+    """Rule 11: a week's school days missed, max(0, pro-rata threshold - hours received) over a
+    day's hours (threshold / 5), to two places."""
+    threshold = threshold_for(week_commencing, full_time_hours=full_time_hours, calendar=calendar)
+    short = max(Decimal(0), threshold - hours_received)
+    return (short * SCHOOL_DAYS_IN_FULL_WEEK / full_time_hours).quantize(Decimal("0.01"))
 
 
 def weekly_totals(hours: Iterable[tuple[date, Decimal]]) -> dict[date, Decimal]:
@@ -307,6 +364,100 @@ class WeekJudgement:
     below_since: date | None
     on_register_since: date
     short_hours: Decimal
+    # Rule 11: hours received (attended where sent), the school days missed this school year
+    # through this week (carried weeks counted as carried), and how many of those fell in
+    # weeks given for health needs; whether this week's records give health needs.
+    hours_received: Decimal | None = None
+    missed_days: Decimal = Decimal(0)
+    missed_days_health: Decimal = Decimal(0)
+    health: bool = False
+    # Rule 12: suspensions in force, by provider: (provider_id, first day), until that provider
+    # sends a record without one.
+    suspensions: tuple[tuple[int, date], ...] = ()
+
+    @property
+    def received(self) -> Decimal:
+        """Hours received: the total offered where no attendance was sent."""
+        return self.total_hours if self.hours_received is None else self.hours_received
+
+    @property
+    def suspended_from(self) -> date | None:
+        """The earliest suspension in force."""
+        return min((start for _, start in self.suspensions), default=None)
+
+
+def missed_before(
+    state: WeekJudgement,
+    week_commencing: date,
+    *,
+    full_time: FullTimeHours,
+    calendar: SchoolCalendar,
+) -> tuple[Decimal, Decimal]:
+    """School days missed (all, and for health needs) in the school year of ``week_commencing``
+    before that week, ``state`` carried through the unreported term weeks after it (rule 11)."""
+    starts = school_year_starts(week_commencing)
+    same_year = state.week_commencing >= starts
+    missed = state.missed_days if same_year else Decimal(0)
+    health = state.missed_days_health if same_year else Decimal(0)
+    week = max(state.week_commencing + WEEK, starts)
+    while week < week_commencing:
+        if calendar.is_term_week(week):
+            days = school_days_missed(
+                state.received, week, full_time_hours=full_time(week), calendar=calendar
+            )
+            missed += days
+            health += days if state.health else 0
+        week += WEEK
+    return missed, health
+
+
+def missed_as_at(
+    state: WeekJudgement,
+    week_commencing: date,
+    *,
+    full_time: FullTimeHours,
+    calendar: SchoolCalendar,
+) -> tuple[Decimal, Decimal]:
+    """School days missed this school year through ``week_commencing`` (all, health needs)."""
+    if week_commencing == state.week_commencing:
+        return state.missed_days, state.missed_days_health
+    missed, health = missed_before(state, week_commencing, full_time=full_time, calendar=calendar)
+    if calendar.is_term_week(week_commencing):
+        days = school_days_missed(
+            state.received,
+            week_commencing,
+            full_time_hours=full_time(week_commencing),
+            calendar=calendar,
+        )
+        missed += days
+        health += days if state.health else 0
+    return missed, health
+
+
+def week_missed_reached(
+    judgements: Sequence[WeekJudgement],
+    days: Decimal,
+    *,
+    through: date,
+    full_time: FullTimeHours,
+    calendar: SchoolCalendar,
+) -> date | None:
+    """The week in which the school days missed this school year reached ``days``, from the
+    child's judgements in order (None if they have not by ``through``)."""
+    if not judgements:
+        return None
+    week = max(judgements[0].week_commencing, school_year_starts(through))
+    latest = judgements[0]
+    remaining = list(judgements)
+    while week <= through:
+        while remaining and remaining[0].week_commencing <= week:
+            latest = remaining.pop(0)
+        if latest.week_commencing <= week:
+            missed, _ = missed_as_at(latest, week, full_time=full_time, calendar=calendar)
+            if missed >= days:
+                return week
+        week += WEEK
+    return None
 
 
 @dataclass(frozen=True)
@@ -332,6 +483,10 @@ def judge_register(
     calendar: SchoolCalendar,
     previous: RegisterWeek | None = None,
     from_week: date | None = None,
+    full_time: FullTimeHours | None = None,
+    received: Mapping[date, Decimal] | None = None,
+    health_weeks: Collection[date] = (),
+    suspensions: Mapping[date, Mapping[int, date | None]] | None = None,
 ) -> list[RegisterWeek]:
     """The child's register weeks from ``from_week`` on, continuing from ``previous``: a
     judgement for each reported term week while on the register, an exit for the first term
@@ -340,7 +495,13 @@ def judge_register(
     Unreported term weeks between two judgements carry the earlier state (rule 4), so a run
     continues across them; holiday weeks and weeks outside compulsory school age are not
     judged; nothing carries across an exit.
+
+    ``full_time`` gives a week's full-time hours (default ``full_time_hours``); ``received``
+    each week's hours received (default its total); ``health_weeks`` the weeks given for
+    health needs; ``suspensions`` each week's records by provider: the first day of a
+    suspension, or None for a record without one (rules 10-12).
     """
+    figure = full_time or (lambda _week: full_time_hours)
     weeks = {
         week
         for week in totals
@@ -358,7 +519,7 @@ def judge_register(
         on_register = school_age.covers(week) and any(p.open_in(week) for p in provisions)
         carried = state if isinstance(state, WeekJudgement) else None
         if on_register and week in totals:
-            threshold = threshold_for(week, full_time_hours=full_time_hours, calendar=calendar)
+            threshold = threshold_for(week, full_time_hours=figure(week), calendar=calendar)
             below = totals[week] < threshold
             below_since = None
             if below:
@@ -368,6 +529,24 @@ def judge_register(
                 week
             ):
                 short += carried.short_hours
+            hours_received = received.get(week) if received is not None else None
+            missed, health = (
+                missed_before(carried, week, full_time=figure, calendar=calendar)
+                if carried
+                else (Decimal(0), Decimal(0))
+            )
+            days = school_days_missed(
+                totals[week] if hours_received is None else hours_received,
+                week,
+                full_time_hours=figure(week),
+                calendar=calendar,
+            )
+            in_force = dict(carried.suspensions) if carried else {}
+            for provider_id, first_day in (suspensions or {}).get(week, {}).items():
+                if first_day is None:
+                    in_force.pop(provider_id, None)
+                else:
+                    in_force[provider_id] = first_day
             state = WeekJudgement(
                 week,
                 totals[week],
@@ -376,6 +555,11 @@ def judge_register(
                 below_since,
                 carried.on_register_since if carried else week,
                 short,
+                hours_received,
+                missed + days,
+                health + (days if week in health_weeks else 0),
+                week in health_weeks,
+                tuple(sorted(in_force.items())),
             )
             judged.append(state)
         elif carried and not on_register:
@@ -420,6 +604,8 @@ class Status:
     on_register: bool
     left_register_on: date | None = None
     exit_reason: str | None = None
+    hours_received: Decimal | None = None
+    school_days_missed_this_year: Decimal = Decimal(0)
 
 
 def status_as_at(
@@ -428,6 +614,7 @@ def status_as_at(
     *,
     full_time_hours: Decimal,
     calendar: SchoolCalendar,
+    full_time: FullTimeHours | None = None,
 ) -> Status:
     """The status in ``week_commencing`` given the latest register week on or before it.
 
@@ -438,7 +625,9 @@ def status_as_at(
         return Status(
             week_commencing=week_commencing,
             threshold_hours=threshold_for(
-                week_commencing, full_time_hours=full_time_hours, calendar=calendar
+                week_commencing,
+                full_time_hours=full_time(week_commencing) if full_time else full_time_hours,
+                calendar=calendar,
             ),
             total_hours=None,
             below_threshold=False,
@@ -454,6 +643,12 @@ def status_as_at(
     weeks_below = 0
     if latest.below_threshold and latest.below_since is not None:
         weeks_below = calendar.term_weeks(latest.below_since, week_commencing)
+    missed, _ = missed_as_at(
+        latest,
+        week_commencing,
+        full_time=full_time or (lambda _week: full_time_hours),
+        calendar=calendar,
+    )
     return Status(
         week_commencing=week_commencing,
         threshold_hours=latest.threshold_hours,
@@ -464,4 +659,6 @@ def status_as_at(
         last_reported_week=latest.week_commencing,
         unreported_weeks=unreported,
         on_register=True,
+        hours_received=latest.received,
+        school_days_missed_this_year=missed,
     )
