@@ -4,9 +4,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from app.register.rules import YEAR_GROUPS, FullTime
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-do-not-deploy"
 
@@ -41,6 +43,11 @@ class Settings(BaseSettings):
     la_code: str = Field(default="999", pattern=r"^\d{3}$")
     la_name: str = "Demo Local Authority"
     full_time_hours: Decimal = Field(default=Decimal(25), gt=0, le=60)
+    # Full-time hours by national curriculum year group (rule 10), a JSON object such as
+    # {"R": 21, "3": 23.5, "7": 24, "10": 25}; a group not named takes the nearest lower one.
+    full_time_hours_by_year_group: dict[str, Decimal] = Field(default_factory=dict)
+    # A week's total above this is implausible (rule 14): stored, warned about, alerted.
+    max_weekly_hours: Decimal = Field(default=Decimal(40), gt=0, le=168)
 
     # Alert thresholds (statutory defaults; an LA may set its own).
     long_run_weeks: int = Field(default=6, ge=1)
@@ -73,6 +80,26 @@ class Settings(BaseSettings):
     # Finished summaries kept per process (0 turns the cache off, e.g. to measure without it).
     aggregate_cache_size: int = Field(default=256, ge=0)
 
+    @field_validator("full_time_hours_by_year_group")
+    @classmethod
+    def _year_groups(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for group, hours in value.items():
+            if group not in YEAR_GROUPS:
+                raise ValueError(
+                    f"key {group!r} is not a year group (one of {', '.join(YEAR_GROUPS)})"
+                )
+            if not 0 < hours <= 60:
+                raise ValueError(f"key {group!r}: full-time hours must be above 0 and at most 60")
+        return value
+
+    @property
+    def full_time(self) -> FullTime:
+        """Full-time hours as the register's rules apply them."""
+        return FullTime(
+            self.full_time_hours,
+            tuple(sorted(self.full_time_hours_by_year_group.items(), key=_year_order)),
+        )
+
     @model_validator(mode="after")
     def one_worker_for_sqlite(self) -> "Settings":
         if self.database_url.startswith("sqlite") and self.workers > 1:
@@ -104,6 +131,10 @@ class Settings(BaseSettings):
     def database_url_for_display(self) -> str:
         """The database URL with any password hidden, safe to print or log."""
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _year_order(named: tuple[str, Decimal]) -> int:
+    return YEAR_GROUPS.index(named[0])
 
 
 @lru_cache

@@ -1,5 +1,9 @@
 """Settings refuse unsafe values outside development."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
@@ -47,3 +51,31 @@ def test_an_aggregate_cache_of_size_zero_keeps_nothing() -> None:
     assert [off.get_or_compute("summary", compute) for _ in range(2)] == [1, 2]
     kept = AggregateCache(size=1)
     assert [kept.get_or_compute("summary", compute) for _ in range(2)] == [3, 3]
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [('{"R": 21, "12": 25}', "'12'"), ('{"R": 21, "3": 0}', "'3'"), ('{"R": "x"}', "R")],
+)
+def test_the_service_refuses_to_start_on_a_malformed_year_group_setting(
+    setting: str, named: str
+) -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "app.serve", "--port", "1"],
+        env=os.environ | {"REGISTER_FULL_TIME_HOURS_BY_YEAR_GROUP": setting},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert started.returncode != 0
+    assert "full_time_hours_by_year_group" in started.stderr
+    assert named in started.stderr
+
+
+def test_year_groups_are_read_from_json_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REGISTER_FULL_TIME_HOURS_BY_YEAR_GROUP", '{"7": 24, "R": 21}')
+    full_time = Settings().full_time
+    assert full_time.by_year_group == (("R", 21), ("7", 24))

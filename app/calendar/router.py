@@ -25,7 +25,7 @@ def put_calendar(
     a short week's threshold is pro rata. Children's weeks from the first changed week are
     re-judged in the same transaction."""
     recomputed = replace_calendar(
-        session, calendar=body, full_time_hours=request.app.state.settings.full_time_hours
+        session, calendar=body, full_time=request.app.state.settings.full_time
     )
     request.state.children = recomputed
     return CalendarOut(terms=body.terms, closures=body.closures, recomputed_children=recomputed)

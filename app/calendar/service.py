@@ -1,7 +1,6 @@
 """Replacing the LA calendar and re-judging only the children it affects."""
 
 from datetime import date
-from decimal import Decimal
 from itertools import pairwise
 
 from sqlalchemy import delete, func, select, union
@@ -11,7 +10,7 @@ from app.calendar.schemas import CalendarIn, ClosureIn, TermIn
 from app.errors import InvalidContent
 from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
 from app.register.derived import Changes, refresh
-from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.register.rules import WEEK, FullTime, SchoolCalendar, monday_of
 from app.register.service import bump_register_version, load_calendar, lock_calendar
 
 
@@ -25,7 +24,7 @@ def current_calendar(session: Session) -> CalendarIn:
     )
 
 
-def replace_calendar(session: Session, *, calendar: CalendarIn, full_time_hours: Decimal) -> int:
+def replace_calendar(session: Session, *, calendar: CalendarIn, full_time: FullTime) -> int:
     """Store the new calendar and re-judge children from the first week it changes; returns
     how many children were re-judged."""
     _check(calendar)
@@ -56,7 +55,7 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time_hours:
     refresh(
         session,
         Changes(weeks=dict.fromkeys(pupil_ids, changed)),
-        full_time_hours=full_time_hours,
+        full_time=full_time,
         calendar=after,
     )
     bump_register_version(session)

@@ -25,6 +25,7 @@ RECORD_FIELDS = (
     "provision_start_date",
     "timetable_review_date",
     "timetable_end_date",
+    "parent_agreed_on",
 )
 
 

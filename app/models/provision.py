@@ -30,6 +30,7 @@ class ProvisionRecord(Timestamped, Base):
     provision_start_date: Mapped[date | None] = mapped_column(Date)
     timetable_review_date: Mapped[date | None] = mapped_column(Date)
     timetable_end_date: Mapped[date | None] = mapped_column(Date)
+    parent_agreed_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ProvisionEnd(Timestamped, Base):

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -120,6 +121,15 @@ class PupilWeek(Base):
     excluded_from: Mapped[date | None] = mapped_column(Date)
     provision_start_date: Mapped[date | None] = mapped_column(Date)
     timetable_due: Mapped[date | None] = mapped_column(Date)
+    # Rule 11: hours received, school days missed this school year through this week (of them
+    # in weeks given for health needs), and whether this week's records give health needs.
+    hours_received: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    missed_days: Mapped[Decimal] = mapped_column(Numeric(6, 2), server_default="0")
+    missed_days_health: Mapped[Decimal] = mapped_column(Numeric(6, 2), server_default="0")
+    health: Mapped[bool] = mapped_column(server_default=false())
+    # Rule 12: suspensions in force, [[provider_id, first day], ...], and the earliest day.
+    suspensions: Mapped[list[list[Any]]] = mapped_column(JSON, server_default="[]")
+    suspended_from: Mapped[date | None] = mapped_column(Date)
 
 
 class WeekTally(Base):

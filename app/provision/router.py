@@ -75,8 +75,8 @@ SENT_COLUMNS = ("upn", "provider_id", "week_commencing", *RECORD_FIELDS, "update
         200: {
             "content": csv_content(
                 ",".join(SENT_COLUMNS) + "\nB801200005001,7,2026-09-07,12.5,,"
-                "alternative_provision,part_time_timetable,,,2026-06-08,,,"
-                "2026-09-08T09:15:00+00:00,false\n"
+                "alternative_provision,part_time_timetable,,,2026-06-08,2026-10-05,2026-12-18,"
+                "2026-09-04,2026-09-08T09:15:00+00:00,false\n"
             )
         }
     },

@@ -1,6 +1,6 @@
 """Codes and payloads for weekly provision records (API contract v1)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from pydantic import (
@@ -12,7 +12,8 @@ from pydantic import (
     model_validator,
 )
 
-from app.inputs import Id, RegisterDate, field_error
+from app.inputs import Id, RegisterDate, field_error, today
+from app.register.rules import monday_of
 from app.vocabulary import (
     MAX_AGE,
     UPN,
@@ -64,6 +65,10 @@ class ProvisionRecordIn(BaseModel):
     timetable_end_date: RegisterDate | None = Field(
         default=None, description="When a part-time timetable is agreed to end."
     )
+    parent_agreed_on: RegisterDate | None = Field(
+        default=None,
+        description="When a parent agreed the part-time timetable (not after the record's week).",
+    )
     provision_end_date: RegisterDate | None = Field(
         default=None,
         description="This was the last week: this provider's provision for the child ends on "
@@ -79,6 +84,23 @@ class ProvisionRecordIn(BaseModel):
     )
 
     # Cross-field checks sit on the field that is wrong, so the error points at it.
+    @field_validator("week_commencing")
+    @classmethod
+    def _not_ahead(cls, value: date) -> date:
+        # Rule 14: hours for a week that has not begun cannot have been provided.
+        this_week = monday_of(today())
+        if value > this_week:
+            raise ValueError(f"must not be after the current week ({this_week})")
+        return value
+
+    @field_validator("parent_agreed_on")
+    @classmethod
+    def _agreed_by_the_week(cls, value: date | None, info: ValidationInfo) -> date | None:
+        week = info.data.get("week_commencing")
+        if value is not None and week is not None and value > week + timedelta(days=6):
+            raise ValueError(f"must not be after the week of the record ({week})")
+        return value
+
     @field_validator("date_of_birth")
     @classmethod
     def _born_before_the_week(cls, value: date, info: ValidationInfo) -> date:
@@ -153,6 +175,7 @@ class RecordVersion(BaseModel):
     provision_start_date: date | None
     timetable_review_date: date | None
     timetable_end_date: date | None
+    parent_agreed_on: date | None = None
 
 
 class ProvisionRecordOut(RecordVersion):

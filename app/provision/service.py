@@ -4,6 +4,7 @@ children touched; and withdrawing a record sent in error."""
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -36,6 +37,7 @@ from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes, refresh
 from app.register.rules import SchoolAge, compulsory_school_age
 from app.register.service import load_calendar, lock_calendar
+from app.vocabulary import Reason
 
 Key = tuple[int, int, date]  # child, provider, week
 KEY_COLUMNS = (("pupil_id", Integer()), ("provider_id", Integer()), ("week_commencing", Date()))
@@ -140,7 +142,11 @@ def ingest(
         replaced=len(records) - len(new_rows),
         provider_ids=provider_ids,
         ended=ended,
-        warnings=_school_age_warnings(records, pointer_prefix),
+        warnings=[
+            *_school_age_warnings(records, pointer_prefix),
+            *_timetable_warnings(records, pointer_prefix),
+            *_implausible_warnings(session, keys, settings.max_weekly_hours, pointer_prefix),
+        ],
     )
 
 
@@ -155,7 +161,7 @@ def apply_changes(
         refresh(
             session,
             changes,
-            full_time_hours=settings.full_time_hours,
+            full_time=settings.full_time,
             calendar=load_calendar(session),
         )
         history.left_register(was_open - _with_open_provision(session, changes.weeks))
@@ -221,6 +227,58 @@ def _school_age_warnings(records: Sequence[ProvisionRecordIn], prefix: str) -> l
         )
         for index, record in enumerate(records)
         if not (age := school_age(record.date_of_birth)).covers(record.week_commencing)
+    ]
+
+
+# What a part-time timetable should carry (rule 13): time-limited, reviewed, agreed.
+TIMETABLE_TERMS = {
+    "timetable_end_date": "a part-time timetable should be time-limited: give the date it ends",
+    "timetable_review_date": "a part-time timetable should be reviewed: give the review date",
+    "parent_agreed_on": "a part-time timetable should be agreed with a parent: give the date",
+}
+
+
+def _timetable_warnings(records: Sequence[ProvisionRecordIn], prefix: str) -> list[RecordWarning]:
+    """Each date a part-time-timetable record is stored without."""
+    return [
+        RecordWarning(pointer=_pointer(prefix, index, name), detail=detail)
+        for index, record in enumerate(records)
+        if Reason.part_time_timetable in record.reasons
+        for name, detail in TIMETABLE_TERMS.items()
+        if getattr(record, name) is None
+    ]
+
+
+def _implausible_warnings(
+    session: Session, keys: Sequence[Key], most: Decimal, prefix: str
+) -> list[RecordWarning]:
+    """Records whose week now adds up to more hours than a week can hold (rule 14)."""
+    sent = {(pupil_id, week) for pupil_id, _, week in keys}
+    totals = {
+        (pupil_id, week): total
+        for pupil_id, week, total in session.execute(
+            select(
+                ProvisionRecord.pupil_id,
+                ProvisionRecord.week_commencing,
+                func.sum(ProvisionRecord.hours),
+            )
+            .where(
+                ProvisionRecord.pupil_id.in_({pupil_id for pupil_id, _ in sent}),
+                ProvisionRecord.week_commencing.in_({week for _, week in sent}),
+            )
+            .group_by(ProvisionRecord.pupil_id, ProvisionRecord.week_commencing)
+            .having(func.sum(ProvisionRecord.hours) > most)
+        )
+    }
+    return [
+        RecordWarning(
+            pointer=_pointer(prefix, index, "hours"),
+            detail=f"the child's week of {week} now adds up to {totals[pupil_id, week]} hours "
+            f"across providers, more than {most}: stored, and alerted as implausible until "
+            "corrected. Check the hours.",
+        )
+        for index, (pupil_id, _, week) in enumerate(keys)
+        if (pupil_id, week) in totals
     ]
 
 

@@ -37,6 +37,7 @@ from app.models import Provision as ProvisionRow
 from app.models import ProvisionEnd as ProvisionEndRow
 from app.register.facts import RecordFacts, WeekFacts, week_facts
 from app.register.rules import (
+    FullTime,
     Provision,
     ProvisionEnd,
     RegisterExit,
@@ -86,20 +87,14 @@ class Changes:
 
 
 def refresh(
-    session: Session, changes: Changes, *, full_time_hours: Decimal, calendar: SchoolCalendar
+    session: Session, changes: Changes, *, full_time: FullTime, calendar: SchoolCalendar
 ) -> None:
     """Bring the derived state up to date after a write."""
     session.flush()
     if not changes.weeks:
         return
     arrangements = _draw_arrangements(session, changes)
-    _rejudge(
-        session,
-        changes.weeks,
-        arrangements,
-        full_time_hours=full_time_hours,
-        calendar=calendar,
-    )
+    _rejudge(session, changes.weeks, arrangements, full_time=full_time, calendar=calendar)
 
 
 # --- Arrangements (rule 6) -------------------------------------------------------------------
@@ -248,6 +243,12 @@ PUPIL_WEEK_COLUMNS = (
     ("excluded_from", Date()),
     ("provision_start_date", Date()),
     ("timetable_due", Date()),
+    ("hours_received", Numeric(7, 2)),
+    ("missed_days", Numeric(6, 2)),
+    ("missed_days_health", Numeric(6, 2)),
+    ("health", Boolean()),
+    ("suspensions", JSON()),
+    ("suspended_from", Date()),
 )
 STORED = [getattr(PupilWeek, name) for name, _ in PUPIL_WEEK_COLUMNS]
 NO_FACTS = WeekFacts(0, 0, (), False, None, None, None, None)
@@ -258,7 +259,7 @@ def _rejudge(
     first_weeks: Mapping[int, date],
     arrangements: Mapping[int, list[Provision]],
     *,
-    full_time_hours: Decimal,
+    full_time: FullTime,
     calendar: SchoolCalendar,
 ) -> None:
     """Judge each child's weeks again from their first changed week, and count the change."""
@@ -285,7 +286,7 @@ def _rejudge(
             )
         )
     }
-    records: dict[int, dict[date, list[tuple[Decimal, RecordFacts]]]] = defaultdict(
+    records: dict[int, dict[date, list[tuple[Decimal, Decimal | None, RecordFacts]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for record in session.execute(
@@ -293,6 +294,7 @@ def _rejudge(
             ProvisionRecord.pupil_id,
             ProvisionRecord.week_commencing,
             ProvisionRecord.hours,
+            ProvisionRecord.hours_attended,
             ProvisionRecord.provider_id,
             ProvisionRecord.provision_type,
             ProvisionRecord.reasons,
@@ -309,7 +311,8 @@ def _rejudge(
             ),
         )
     ):
-        records[record[0]][record[1]].append((record[2], RecordFacts(*record[3:])))
+        child, week_commencing, hours, attended, *details = record
+        records[child][week_commencing].append((hours, attended, RecordFacts(*details)))
     born = dict(
         session.execute(
             select(Pupil.id, Pupil.date_of_birth).join(changed, Pupil.id == changed.c.pupil_id)
@@ -325,23 +328,28 @@ def _rejudge(
     after: list[Counted] = []
     for pupil_id, first in first_weeks.items():
         sent_by_week = records[pupil_id]
+        figure = full_time.of(born[pupil_id])
         judged = judge_register(
             weekly_totals(
-                (week, hours) for week, sent in sent_by_week.items() for hours, _ in sent
+                (week, hours) for week, sent in sent_by_week.items() for hours, _, _ in sent
             ),
             arrangements.get(pupil_id, []),
             school_age=compulsory_school_age(born[pupil_id]),
-            full_time_hours=full_time_hours,
+            full_time_hours=full_time.default,
             calendar=calendar,
             previous=register_week_of(previous[pupil_id]) if pupil_id in previous else None,
             from_week=first,
+            full_time=figure,
+            received=received_by_week(sent_by_week),
+            health_weeks=health_weeks(sent_by_week),
+            suspensions=suspensions_by_week(sent_by_week),
         )
         cohort = cohort_of(born[pupil_id])
         for week, following in with_next(judged):
             facts = None
             if isinstance(week, WeekJudgement):
                 facts = week_facts(
-                    [fact for _, fact in sent_by_week[week.week_commencing]],
+                    [fact for _, _, fact in sent_by_week[week.week_commencing]],
                     roll_keepers=roll_keepers,
                 )
             row = stored_row(
@@ -349,7 +357,7 @@ def _rejudge(
                 week,
                 following,
                 facts=facts,
-                full_time_hours=full_time_hours,
+                full_time_hours=figure(week.week_commencing),
                 calendar=calendar,
             )
             new_rows.append(row)
@@ -540,6 +548,12 @@ def stored_row(
             "short_hours": Decimal(0),
             "exit_reason": week.exit_reason,
             "left_register_on": week.left_register_on,
+            "hours_received": None,
+            "missed_days": Decimal(0),
+            "missed_days_health": Decimal(0),
+            "health": False,
+            "suspensions": [],
+            "suspended_from": None,
         }
     return row | {
         "total_hours": week.total_hours,
@@ -549,4 +563,50 @@ def stored_row(
         "short_hours": week.short_hours,
         "exit_reason": None,
         "left_register_on": None,
+        "hours_received": week.hours_received,
+        "missed_days": week.missed_days,
+        "missed_days_health": week.missed_days_health,
+        "health": week.health,
+        "suspensions": [
+            [provider_id, start.isoformat()] for provider_id, start in week.suspensions
+        ],
+        "suspended_from": week.suspended_from,
+    }
+
+
+# Reasons given for health needs: the school days missed in their weeks are counted apart.
+HEALTH_REASONS = {"medical", "mental_health"}
+Sent = Mapping[date, list[tuple[Decimal, Decimal | None, RecordFacts]]]
+
+
+def received_by_week(sent_by_week: Sent) -> dict[date, Decimal]:
+    """Each week's hours received: attended where sent, else offered (rule 11)."""
+    return {
+        week: sum(
+            (hours if attended is None else attended for hours, attended, _ in sent), Decimal(0)
+        )
+        for week, sent in sent_by_week.items()
+    }
+
+
+def health_weeks(sent_by_week: Sent) -> set[date]:
+    """Weeks whose records give medical or mental health needs as a reason."""
+    return {
+        week
+        for week, sent in sent_by_week.items()
+        if any(HEALTH_REASONS & set(fact.reasons) for _, _, fact in sent)
+    }
+
+
+def suspensions_by_week(sent_by_week: Sent) -> dict[date, dict[int, date | None]]:
+    """Each week's records by provider: the suspension's first day (the week's Monday if not
+    given), or None for a record without a suspension (rule 12)."""
+    return {
+        week: {
+            fact.provider_id: (fact.exclusion_start_date or week)
+            if fact.exclusion_type == "suspension"
+            else None
+            for _, _, fact in sent
+        }
+        for week, sent in sent_by_week.items()
     }

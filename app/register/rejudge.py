@@ -14,7 +14,7 @@ from app.register.service import bump_register_version, load_calendar, lock_cale
 CHUNK = 1000
 # The edition of the register's rules and derived state. Raise it with any change that means
 # stored judgements, arrangements or counts must be made again.
-EDITION = 1
+EDITION = 2
 
 
 def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Settings) -> int:
@@ -41,7 +41,7 @@ def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Setting
             refresh(
                 session,
                 changes,
-                full_time_hours=settings.full_time_hours,
+                full_time=settings.full_time,
                 calendar=load_calendar(session),
             )
             bump_register_version(session)

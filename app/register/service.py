@@ -62,6 +62,11 @@ def register_week_of(row: StoredWeek) -> RegisterWeek:
         row.below_since,
         row.on_register_since,
         row.short_hours,
+        row.hours_received,
+        row.missed_days,
+        row.missed_days_health,
+        row.health,
+        tuple((provider_id, date.fromisoformat(start)) for provider_id, start in row.suspensions),
     )
 
 

@@ -37,8 +37,8 @@ def test_a_week_before_school_age_is_stored_with_a_warning_and_not_judged(
 def test_a_year_11_leaves_the_register_after_the_last_friday_of_june(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
-    born = date(2010, 11, 20)  # turns 16 in 2026/27: school age ends Friday 25 June 2027
-    june = [date(2027, 6, 14), date(2027, 6, 21)]
+    born = date(2009, 11, 20)  # turns 16 in 2025/26: school age ends Friday 26 June 2026
+    june = [date(2026, 6, 15), date(2026, 6, 22)]
     submit(
         client,
         officer,
@@ -47,20 +47,20 @@ def test_a_year_11_leaves_the_register_after_the_last_friday_of_june(
             for week in june
         ),
     )
-    last = status_of(client, officer, YEAR_11, date(2027, 6, 25))
+    last = status_of(client, officer, YEAR_11, date(2026, 6, 26))
     assert (last["on_register"], last["weeks_below"]) == (True, 2)
-    left = status_of(client, officer, YEAR_11, date(2027, 6, 28))
+    left = status_of(client, officer, YEAR_11, date(2026, 6, 29))
     assert (left["on_register"], left["exit_reason"], left["left_register_on"]) == (
         False,
         "ceased_compulsory_school_age",
-        "2027-06-25",
+        "2026-06-26",
     )
-    assert left["compulsory_school_age_ends"] == "2027-06-25"
+    assert left["compulsory_school_age_ends"] == "2026-06-26"
 
     # A record after school age is kept, with a warning, and does not bring the child back.
     july = record(
-        YEAR_11, date_of_birth=born, week_commencing=date(2027, 7, 5), provider_id=school["id"]
+        YEAR_11, date_of_birth=born, week_commencing=date(2026, 7, 6), provider_id=school["id"]
     )
     response = submit_batch(client, officer, [july])
     assert response.json()["warnings"][0]["pointer"] == "/records/0/date_of_birth"
-    assert not status_of(client, officer, YEAR_11, date(2027, 7, 5))["on_register"]
+    assert not status_of(client, officer, YEAR_11, date(2026, 7, 6))["on_register"]
