@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn
+from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.alerts.service import find_alerts
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
@@ -13,6 +13,7 @@ from app.inputs import AsAt, today
 from app.models import Pupil
 from app.register.rules import WEEK, monday_of, status_as_at
 from app.register.service import latest_register_weeks, load_calendar
+from app.register.status import provider_names
 from app.returns.service import late_providers
 
 router = APIRouter(tags=["alerts"])
@@ -29,13 +30,16 @@ def alerts(
         int, Query(ge=1, le=10000, description="Alerts listed, most urgent first.")
     ] = 100,
 ) -> AlertList:
-    """Children needing action as at `as_at` (default today): permanently excluded and below
-    full time from the 6th school day; below full time beyond the LA's limit; part-time
-    timetable past its review or end date while that provision is open; an open provision with
-    no return for 2+ term weeks (naming the providers); 15 school days' education missed this
-    term; no school on roll; and, for children off the register, whereabouts unknown or removed
-    from roll until a destination is recorded; and, in `late_returns`, providers that sent
-    nothing for the last term week, not even a nil return (`provider_return_missing`).
+    """Children needing action as at `as_at` (default today): permanently excluded or
+    suspended and below full time from the 6th school day; below full time beyond the LA's
+    limit; part-time timetable past its review or end date while that provision is open, with
+    no end date, or reported after its end date; an open provision with no return for 2+ term
+    weeks (naming the providers); 15 school days' education missed this school year,
+    consecutive or not; a week adding up to more hours than a week holds; a provider's record
+    refused for another date of birth, until resolved; no school on roll; and, for children
+    off the register, whereabouts unknown or removed from roll until a destination is recorded;
+    and, in `late_returns`, providers that sent nothing for the last term week, not even a nil
+    return (`provider_return_missing`).
     Thresholds are LA settings.
 
     `counts` has every rule's full count; the list holds the first `limit` alerts (a page a
@@ -64,6 +68,7 @@ def alerts(
     pupil_ids = sorted({finding.pupil_id for finding in shown})
     pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
     latest = latest_register_weeks(session, pupil_ids=pupil_ids, on_or_before=week)
+    names = provider_names(session, {p for finding in shown for p in finding.provider_ids})
     items = []
     for finding in shown:
         status = status_as_at(
@@ -79,6 +84,10 @@ def alerts(
                 reason=finding.reason,
                 since=finding.since,
                 provider_ids=list(finding.provider_ids),
+                providers=[
+                    NamedProvider(provider_id=p, provider_name=names[p])
+                    for p in finding.provider_ids
+                ],
                 total_hours=status.total_hours,
                 below_threshold=status.below_threshold,
                 weeks_below=status.weeks_below,

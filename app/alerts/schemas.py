@@ -17,6 +17,16 @@ class AlertRule(StrEnum):
     no_school_on_roll = "no_school_on_roll"
     whereabouts_unknown = "whereabouts_unknown"
     provider_return_missing = "provider_return_missing"
+    suspension_not_full_time = "suspension_not_full_time"
+    part_time_timetable_without_limit = "part_time_timetable_without_limit"
+    part_time_timetable_past_end = "part_time_timetable_past_end"
+    implausible_hours = "implausible_hours"
+    date_of_birth_conflict = "date_of_birth_conflict"
+
+
+class NamedProvider(BaseModel):
+    provider_id: int
+    provider_name: str
 
 
 class Alert(BaseModel):
@@ -25,6 +35,7 @@ class Alert(BaseModel):
     reason: str = Field(description="What is wrong and what to do, in plain English.")
     since: date | None = Field(description="When the condition began or fell due.")
     provider_ids: list[int] = Field(description="The providers the alert is about, if any.")
+    providers: list[NamedProvider] = Field(description="The same providers, with their names.")
     total_hours: Hours | None
     below_threshold: bool
     weeks_below: int

@@ -2,9 +2,10 @@
 children each rule finds, longest-standing first, read from the register's derived state."""
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -12,9 +13,29 @@ from sqlalchemy.orm import Session
 
 from app.alerts.schemas import AlertRule
 from app.config import Settings
-from app.models import Provider, Provision, ProvisionRecord, PupilWeek
+from app.models import (
+    DateOfBirthConflict,
+    Provider,
+    Provision,
+    ProvisionRecord,
+    ProvisionVersion,
+    Pupil,
+    PupilWeek,
+    Revision,
+)
+from app.register.facts import REASONS
 from app.register.queries import in_status_week, open_in, register_halves, state_as_at
-from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.register.rules import (
+    WEEK,
+    SchoolCalendar,
+    WeekJudgement,
+    missed_as_at,
+    monday_of,
+    school_year_starts,
+    week_missed_reached,
+)
+from app.register.service import register_week_of
+from app.vocabulary import Reason
 
 # Exits that leave the LA not knowing where a child is being educated.
 UNKNOWN = {"whereabouts_unknown": "Whereabouts unknown", "removed_from_roll": "Removed from roll"}
@@ -67,10 +88,12 @@ class _OnRegister:
 # What a finding says of a child's judgement: all in ix_pupil_weeks_latest, read from it alone.
 LISTED = (
     PupilWeek.pupil_id,
+    PupilWeek.week_commencing,
     PupilWeek.below_since,
     PupilWeek.total_hours,
     PupilWeek.excluded_from,
-    PupilWeek.short_hours,
+    PupilWeek.suspended_from,
+    PupilWeek.suspensions,
 )
 
 
@@ -127,6 +150,12 @@ class _Checks:
                 (PupilWeek.excluded_from, PupilWeek.pupil_id),
                 self._excluded,
             )
+            # Rule 12: a suspension, as a permanent exclusion, from the same school day.
+            rules[AlertRule.suspension_not_full_time] = _OnRegister(
+                and_(PupilWeek.below_threshold, PupilWeek.suspended_from <= excluded_by),
+                (PupilWeek.suspended_from, PupilWeek.pupil_id),
+                self._suspended,
+            )
         limit = settings.long_run_weeks
         began_by = calendar.term_week_ending(week, limit + 1)
         if began_by is not None:
@@ -135,12 +164,10 @@ class _Checks:
                 (PupilWeek.below_since, PupilWeek.pupil_id),
                 self._long_run,
             )
-        term_starts = calendar.term_starts(week)
-        short = settings.full_time_hours / 5 * settings.missed_school_days_alert
-        rules[AlertRule.missed_school_days] = _OnRegister(
-            and_(PupilWeek.week_commencing >= term_starts, PupilWeek.short_hours >= short),
-            (PupilWeek.pupil_id,),
-            self._missed_days,
+        rules[AlertRule.implausible_hours] = _OnRegister(
+            PupilWeek.total_hours > settings.max_weekly_hours,
+            (PupilWeek.week_commencing, PupilWeek.pupil_id),
+            self._implausible,
         )
         rules[AlertRule.no_school_on_roll] = _OnRegister(
             ~PupilWeek.on_roll, (PupilWeek.pupil_id,), self._no_school_on_roll
@@ -171,16 +198,28 @@ class _Checks:
             row.below_since,
         )
 
-    def _missed_days(self, row: PupilWeek) -> Finding:
-        term_starts = self.calendar.term_starts(self.week)
-        days = row.short_hours / (self.settings.full_time_hours / 5)
+    def _suspended(self, row: PupilWeek) -> Finding:
+        day = self.settings.exclusion_provision_school_day
+        assert row.suspended_from is not None
+        due = self.calendar.nth_school_day(row.suspended_from, day)
         return Finding(
             row.pupil_id,
-            AlertRule.missed_school_days,
-            f"Missed the equivalent of {days:.1f} school days of education this term (since "
-            f"{term_starts}), {self.settings.missed_school_days_alert} or more. The LA must "
-            "make sure suitable education is arranged.",
-            term_starts,
+            AlertRule.suspension_not_full_time,
+            f"Suspended from {row.suspended_from}. Full-time education is due from school day "
+            f"{day} of a suspension ({due}), but the child has {row.total_hours} hours a week. "
+            "Arrange full-time provision.",
+            due,
+            tuple(sorted({provider_id for provider_id, _ in row.suspensions})),
+        )
+
+    def _implausible(self, row: PupilWeek) -> Finding:
+        return Finding(
+            row.pupil_id,
+            AlertRule.implausible_hours,
+            f"The week of {row.week_commencing} adds up to {row.total_hours} hours across "
+            f"providers, more than {self.settings.max_weekly_hours}: a week cannot hold them. "
+            "Ask the providers to correct their returns.",
+            row.week_commencing,
         )
 
     def _no_school_on_roll(self, row: PupilWeek) -> Finding:
@@ -198,6 +237,10 @@ class _Checks:
             AlertRule.part_time_timetable_overdue: self._overdue_timetables,
             AlertRule.no_return: self._no_returns,
             AlertRule.whereabouts_unknown: self._whereabouts_unknown,
+            AlertRule.missed_school_days: self._missed_school_days,
+            AlertRule.part_time_timetable_without_limit: self._timetables_without_limit,
+            AlertRule.part_time_timetable_past_end: self._timetables_past_end,
+            AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
         }[rule]()
         return sorted(found, key=_urgency)
 
@@ -230,6 +273,175 @@ class _Checks:
                 if pupil_id not in overdue or _urgency(finding) < _urgency(overdue[pupil_id]):
                     overdue[pupil_id] = finding
         return list(overdue.values())
+
+    def _missed_school_days(self) -> list[Finding]:
+        """Rule 11: school days missed this school year reached the LA's figure."""
+        days = Decimal(self.settings.missed_school_days_alert)
+        full_time = self.settings.full_time
+        most = max([full_time.default, *(hours for _, hours in full_time.by_year_group)])
+        # Only a child whose days missed grow, or have grown, can have reached it.
+        missing = or_(
+            PupilWeek.missed_days > 0,
+            func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < most,
+        )
+        reached: dict[int, tuple[date, WeekJudgement]] = {}
+        for half in register_halves(self.week):
+            for row, born in self.session.execute(
+                select(PupilWeek, Pupil.date_of_birth)
+                .join(Pupil, Pupil.id == PupilWeek.pupil_id)
+                .where(half, missing)
+            ):
+                latest = register_week_of(row)
+                assert isinstance(latest, WeekJudgement)
+                missed, _ = missed_as_at(
+                    latest, self.week, full_time=full_time.of(born), calendar=self.calendar
+                )
+                if missed >= days:
+                    reached[row.pupil_id] = (born, latest)
+        return [
+            self._missed_days(pupil_id, born, latest, days)
+            for pupil_id, (born, latest) in reached.items()
+        ]
+
+    def _missed_days(
+        self, pupil_id: int, born: date, latest: WeekJudgement, days: Decimal
+    ) -> Finding:
+        figure = self.settings.full_time.of(born)
+        judgements = [
+            week
+            for row in self.session.scalars(
+                select(PupilWeek)
+                .where(
+                    PupilWeek.pupil_id == pupil_id,
+                    PupilWeek.week_commencing >= latest.on_register_since,
+                    PupilWeek.week_commencing <= self.week,
+                )
+                .order_by(PupilWeek.week_commencing)
+            )
+            if isinstance(week := register_week_of(row), WeekJudgement)
+        ]
+        since = week_missed_reached(
+            judgements, days, through=self.week, full_time=figure, calendar=self.calendar
+        )
+        missed, health = missed_as_at(latest, self.week, full_time=figure, calendar=self.calendar)
+        return Finding(
+            pupil_id,
+            AlertRule.missed_school_days,
+            f"Missed the equivalent of {missed:.1f} school days this school year (from "
+            f"{school_year_starts(self.week)}), {days} or more, consecutive or not; "
+            f"{health:.1f} of them in weeks given for medical or mental health needs. Reached "
+            f"in the week of {since}. The LA must make sure suitable education is arranged.",
+            since,
+        )
+
+    def _status_week_timetables(self) -> list[tuple[int, ProvisionRecord, date]]:
+        """Part-time-timetable records of each child's status week whose provision is open,
+        with the arrangement's first week."""
+        bit = 1 << REASONS.index(Reason.part_time_timetable)
+        found = []
+        for half in register_halves(self.week):
+            for pupil_id, record, start in self.session.execute(
+                select(PupilWeek.pupil_id, ProvisionRecord, Provision.start_week)
+                .join(ProvisionRecord, in_status_week())
+                .join(Provision, _open_provision(self.week))
+                .where(half, PupilWeek.reasons.op("&")(bit) != 0)
+                .order_by(PupilWeek.pupil_id, ProvisionRecord.provider_id)
+            ):
+                if Reason.part_time_timetable in record.reasons:
+                    found.append((pupil_id, record, start))
+        return found
+
+    def _timetables_without_limit(self) -> list[Finding]:
+        """Rule 13: the provider's current part-time timetable has no end date."""
+        return _first_per_child(
+            Finding(
+                pupil_id,
+                AlertRule.part_time_timetable_without_limit,
+                f"The part-time timetable with provider {record.provider_id} since {start} has "
+                "no end date. A part-time timetable must be time-limited: agree when it ends, "
+                "with a review date and the parent's agreement.",
+                start,
+                (record.provider_id,),
+            )
+            for pupil_id, record, start in self._status_week_timetables()
+            if record.timetable_end_date is None
+        )
+
+    def _timetables_past_end(self) -> list[Finding]:
+        """Rule 13: a part-time timetable still reported for weeks after the latest end date
+        that provider gave for the child."""
+        current = self._status_week_timetables()
+        latest_end = {
+            (pupil_id, provider_id): end
+            for pupil_id, provider_id, end in self.session.execute(
+                select(
+                    ProvisionRecord.pupil_id,
+                    ProvisionRecord.provider_id,
+                    func.max(ProvisionRecord.timetable_end_date),
+                )
+                .where(
+                    ProvisionRecord.pupil_id.in_({pupil_id for pupil_id, _, _ in current}),
+                    ProvisionRecord.week_commencing <= self.week,
+                )
+                .group_by(ProvisionRecord.pupil_id, ProvisionRecord.provider_id)
+            )
+            if end is not None
+        }
+        past = []
+        for pupil_id, record, _ in current:
+            end = latest_end.get((pupil_id, record.provider_id))
+            if end is not None and record.week_commencing > end:
+                past.append(
+                    Finding(
+                        pupil_id,
+                        AlertRule.part_time_timetable_past_end,
+                        f"The part-time timetable with provider {record.provider_id} was agreed "
+                        f"to end on {end}, but is still reported for the week of "
+                        f"{record.week_commencing}. Return the child to full time, or review "
+                        "and agree a new end date.",
+                        monday_of(end) + WEEK,
+                        (record.provider_id,),
+                    )
+                )
+        return _first_per_child(past)
+
+    def _date_of_birth_conflicts(self) -> list[Finding]:
+        """Records refused for another date of birth, until the register's date is corrected
+        or that provider sends the register's date."""
+        sent_since = (
+            select(ProvisionVersion.id)
+            .join(Revision, Revision.id == ProvisionVersion.revision_id)
+            .where(
+                ProvisionVersion.pupil_id == DateOfBirthConflict.pupil_id,
+                ProvisionVersion.provider_id == DateOfBirthConflict.provider_id,
+                Revision.recorded_at > DateOfBirthConflict.seen_at,
+            )
+            .exists()
+        )
+        rows = self.session.execute(
+            select(
+                DateOfBirthConflict.pupil_id,
+                DateOfBirthConflict.provider_id,
+                DateOfBirthConflict.date_of_birth_sent,
+                DateOfBirthConflict.seen_at,
+                Pupil.date_of_birth,
+            )
+            .join(Pupil, Pupil.id == DateOfBirthConflict.pupil_id)
+            .where(DateOfBirthConflict.date_of_birth_sent != Pupil.date_of_birth, ~sent_since)
+            .order_by(DateOfBirthConflict.pupil_id, DateOfBirthConflict.seen_at.desc())
+        )
+        return _first_per_child(
+            Finding(
+                pupil_id,
+                AlertRule.date_of_birth_conflict,
+                f"Provider {provider_id} sent date of birth {sent}, but the register holds "
+                f"{held}; its records for this child are refused until the dates agree. Check "
+                "with the provider, and correct the register's date if it is wrong.",
+                seen_at.date(),
+                (provider_id,) if provider_id is not None else (),
+            )
+            for pupil_id, provider_id, sent, seen_at, held in rows
+        )
 
     def _overdue(
         self, pupil_id: int, provider_id: int, review: date | None, end: date | None
@@ -340,6 +552,15 @@ def _open_provision(week: date) -> ColumnElement[bool]:
         Provision.provider_id == ProvisionRecord.provider_id,
         open_in(week),
     )
+
+
+def _first_per_child(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per child: the longest-standing."""
+    first: dict[int, Finding] = {}
+    for finding in findings:
+        if finding.pupil_id not in first or _urgency(finding) < _urgency(first[finding.pupil_id]):
+            first[finding.pupil_id] = finding
+    return list(first.values())
 
 
 def _urgency(finding: Finding) -> tuple[date, int]:

@@ -1,5 +1,6 @@
 """Keeping every version of what providers send, and reading what was known when."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.bulk import rows
 from app.models import ProvisionVersion, Pupil, Revision
+from app.register.facts import RecordFacts
 from app.register.rules import ProvisionEnd
 from app.register.service import bump_register_version
 
@@ -154,6 +156,38 @@ class Known:
     def hours(self) -> list[tuple[date, Decimal]]:
         """Each record's week and hours, for the pure core to add up."""
         return [(week, Decimal(details["hours"])) for (_, week), details in self.records.items()]
+
+    def sent(self) -> dict[date, list[tuple[Decimal, Decimal | None, RecordFacts]]]:
+        """Each week's records as the derived state reads them: hours, hours attended, facts."""
+        by_week: dict[date, list[tuple[Decimal, Decimal | None, RecordFacts]]] = defaultdict(list)
+        for (provider_id, week), details in self.records.items():
+            attended = details.get("hours_attended")
+            by_week[week].append(
+                (
+                    Decimal(details["hours"]),
+                    None if attended is None else Decimal(attended),
+                    RecordFacts(
+                        provider_id,
+                        details["provision_type"],
+                        details.get("reasons") or [],
+                        details.get("exclusion_type"),
+                        *(_day(details.get(name)) for name in FACT_DATES),
+                    ),
+                )
+            )
+        return by_week
+
+
+FACT_DATES = (
+    "exclusion_start_date",
+    "provision_start_date",
+    "timetable_review_date",
+    "timetable_end_date",
+)
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
 
 
 def known_at(session: Session, *, pupil_id: int, moment: datetime) -> Known:

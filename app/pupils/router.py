@@ -63,7 +63,7 @@ def pupil_status(
             pupil=pupil,
             week_commencing=week,
             moment=_past_moment(as_known_at),
-            full_time_hours=settings.full_time_hours,
+            full_time=settings.full_time,
             calendar=calendar,
         )
     latest = latest_register_weeks(session, pupil_ids=[pupil.id], on_or_before=week)
@@ -72,7 +72,7 @@ def pupil_status(
         principal=principal,
         children=[(pupil, latest.get(pupil.id))],
         week_commencing=week,
-        full_time_hours=settings.full_time_hours,
+        full_time=settings.full_time,
         calendar=calendar,
         with_names=True,
     )
@@ -112,7 +112,7 @@ def pupil_weeks(
             pupil=pupil,
             first=first_week,
             last=last_week,
-            full_time_hours=request.app.state.settings.full_time_hours,
+            full_time=request.app.state.settings.full_time,
             calendar=load_calendar(session),
         ),
     )

@@ -4,7 +4,6 @@ a moment."""
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -15,8 +14,10 @@ from app.history.service import known_at
 from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek, UpnChange
 from app.pupils.access import pupil_visible, sees_names, sees_provider_detail
 from app.pupils.schemas import WeekDetail
+from app.register.derived import judgement_inputs
 from app.register.rules import (
     WEEK,
+    FullTime,
     RegisterWeek,
     SchoolCalendar,
     WeekJudgement,
@@ -27,9 +28,9 @@ from app.register.rules import (
     threshold_for,
     weekly_totals,
 )
-from app.register.schemas import ProviderHours, PupilStatus
+from app.register.schemas import PupilStatus
 from app.register.service import register_week_of
-from app.register.status import present_status, previous_upns
+from app.register.status import present_status, previous_upns, provider_entry, provider_names
 
 
 def readable_pupil(
@@ -90,7 +91,7 @@ def week_details(
     pupil: Pupil,
     first: date,
     last: date,
-    full_time_hours: Decimal,
+    full_time: FullTime,
     calendar: SchoolCalendar,
 ) -> list[WeekDetail]:
     """Each week from ``first`` to ``last``: hours, threshold and the judged or carried state."""
@@ -116,13 +117,19 @@ def week_details(
         (week, record.hours) for week, week_records in records.items() for record in week_records
     )
 
+    names = provider_names(
+        session, {r.provider_id for week_records in records.values() for r in week_records}
+    )
+    figure = full_time.of(pupil.date_of_birth)
     details = []
     latest: RegisterWeek | None = None
     week = first
     while week <= last:
         while judgements and judgements[0].week_commencing <= week:
             latest = judgements.pop(0)
-        status = status_as_at(week, latest, full_time_hours=full_time_hours, calendar=calendar)
+        status = status_as_at(
+            week, latest, full_time_hours=full_time.default, calendar=calendar, full_time=figure
+        )
         week_records = records.get(week, [])
         details.append(
             WeekDetail(
@@ -130,7 +137,7 @@ def week_details(
                 term_week=calendar.is_term_week(week),
                 school_days=calendar.school_days(week),
                 threshold_hours=threshold_for(
-                    week, full_time_hours=full_time_hours, calendar=calendar
+                    week, full_time_hours=figure(week), calendar=calendar
                 ),
                 on_register=status.on_register,
                 reported=bool(week_records),
@@ -138,9 +145,7 @@ def week_details(
                 below_threshold=status.below_threshold,
                 weeks_below=status.weeks_below,
                 providers=[
-                    ProviderHours(
-                        provider_id=r.provider_id, hours=r.hours, provision_type=r.provision_type
-                    )
+                    provider_entry(r.provider_id, names[r.provider_id], r)
                     for r in week_records
                     if sees_provider_detail(principal, r.provider_id)
                 ],
@@ -157,35 +162,39 @@ def status_known_at(
     pupil: Pupil,
     week_commencing: date,
     moment: datetime,
-    full_time_hours: Decimal,
+    full_time: FullTime,
     calendar: SchoolCalendar,
 ) -> PupilStatus:
     """The child's status as at a week as the register knew it at ``moment``: the pure core
     over the versions recorded by then (what a safeguarding review asks)."""
     known = known_at(session, pupil_id=pupil.id, moment=moment)
+    figure = full_time.of(pupil.date_of_birth)
     judged = [
         week
         for week in judge_register(
             weekly_totals(known.hours()),
             provision_arrangements(known.records, known.ends),
             school_age=compulsory_school_age(pupil.date_of_birth),
-            full_time_hours=full_time_hours,
+            full_time_hours=full_time.default,
             calendar=calendar,
+            full_time=figure,
+            **judgement_inputs(known.sent()),
         )
         if week.week_commencing <= week_commencing
     ]
     latest = judged[-1] if judged else None
     status = status_as_at(
-        week_commencing, latest, full_time_hours=full_time_hours, calendar=calendar
+        week_commencing,
+        latest,
+        full_time_hours=full_time.default,
+        calendar=calendar,
+        full_time=figure,
     )
     providers, reported_in_run = [], 0
     if isinstance(latest, WeekJudgement):
+        names = provider_names(session, {provider_id for provider_id, _ in known.records})
         providers = [
-            ProviderHours(
-                provider_id=provider_id,
-                hours=Decimal(details["hours"]),
-                provision_type=details["provision_type"],
-            )
+            provider_entry(provider_id, names[provider_id], details)
             for (provider_id, week), details in sorted(known.records.items())
             if week == latest.week_commencing and sees_provider_detail(principal, provider_id)
         ]

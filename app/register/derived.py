@@ -340,9 +340,7 @@ def _rejudge(
             previous=register_week_of(previous[pupil_id]) if pupil_id in previous else None,
             from_week=first,
             full_time=figure,
-            received=received_by_week(sent_by_week),
-            health_weeks=health_weeks(sent_by_week),
-            suspensions=suspensions_by_week(sent_by_week),
+            **judgement_inputs(sent_by_week),
         )
         cohort = cohort_of(born[pupil_id])
         for week, following in with_next(judged):
@@ -577,6 +575,15 @@ def stored_row(
 # Reasons given for health needs: the school days missed in their weeks are counted apart.
 HEALTH_REASONS = {"medical", "mental_health"}
 Sent = Mapping[date, list[tuple[Decimal, Decimal | None, RecordFacts]]]
+
+
+def judgement_inputs(sent_by_week: Sent) -> dict[str, Any]:
+    """What rules 11 and 12 take from a child's records, as ``judge_register`` arguments."""
+    return {
+        "received": received_by_week(sent_by_week),
+        "health_weeks": health_weeks(sent_by_week),
+        "suspensions": suspensions_by_week(sent_by_week),
+    }
 
 
 def received_by_week(sent_by_week: Sent) -> dict[date, Decimal]:

@@ -76,7 +76,7 @@ def register(
         principal=principal,
         children=[(pupil, register_week_of(row)) for pupil, row in page],
         week_commencing=week,
-        full_time_hours=settings.full_time_hours,
+        full_time=settings.full_time,
         calendar=calendar,
     )
     request.state.children = len(items)

@@ -4,13 +4,23 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.vocabulary import DateOfBirth, EndReason, Hours, ProvisionType
+from app.vocabulary import DateOfBirth, EndReason, Hours, ProvisionType, Reason
 
 
 class ProviderHours(BaseModel):
+    """One provider's record for the week, with what the guidance asks of it (rule 13)."""
+
     provider_id: int
+    provider_name: str
     hours: Hours
     provision_type: ProvisionType
+    reasons: list[Reason]
+    hours_attended: Hours | None = Field(description="Hours the child attended, where sent.")
+    timetable_review_date: date | None
+    timetable_end_date: date | None
+    parent_agreed_on: date | None = Field(
+        description="When a parent agreed the part-time timetable."
+    )
 
 
 class DataQuality(BaseModel):
@@ -54,8 +64,20 @@ class PupilStatus(BaseModel):
     total_hours: Hours | None = Field(
         description="Hours across all providers in the last reported week on or before this one."
     )
+    year_group: str | None = Field(
+        description="The child's national curriculum year group in the week's school year "
+        '("R", "1"…"11"; null outside them).'
+    )
     threshold_hours: Hours = Field(
-        description="The threshold that week's total was judged against (pro rata in short weeks)."
+        description="The threshold that week's total was judged against: the full-time hours for "
+        "the child's year group, pro rata in short weeks."
+    )
+    hours_received: Hours | None = Field(
+        description="Hours received that week: hours attended where sent, else hours offered."
+    )
+    school_days_missed_this_year: Hours = Field(
+        description="School days missed from 1 September to this week (rule 11), unreported "
+        "weeks counted as their carried state."
     )
     below_threshold: bool
     weeks_below: int

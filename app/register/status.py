@@ -1,24 +1,33 @@
 """Read side: turn stored register weeks into each child's status as at a week."""
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal
-from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek, UpnChange
+from app.models import (
+    DateOfBirthConflict,
+    Provider,
+    ProvisionRecord,
+    Pupil,
+    PupilWeek,
+    UpnChange,
+)
 from app.pupils.access import sees_names, sees_provider_detail
 from app.register.rules import (
+    FullTime,
     RegisterWeek,
     SchoolCalendar,
     Status,
     WeekJudgement,
     compulsory_school_age,
     status_as_at,
+    year_group,
 )
 from app.register.schemas import DataQuality, NamedPupilStatus, ProviderHours, PupilStatus
 
@@ -29,7 +38,7 @@ def statuses(
     principal: Principal,
     children: Sequence[tuple[Pupil, RegisterWeek | None]],
     week_commencing: date,
-    full_time_hours: Decimal,
+    full_time: FullTime,
     calendar: SchoolCalendar,
     with_names: bool = False,
 ) -> list[PupilStatus]:
@@ -46,7 +55,11 @@ def statuses(
     result = []
     for pupil, latest in children:
         status = status_as_at(
-            week_commencing, latest, full_time_hours=full_time_hours, calendar=calendar
+            week_commencing,
+            latest,
+            full_time_hours=full_time.default,
+            calendar=calendar,
+            full_time=full_time.of(pupil.date_of_birth),
         )
         if not status.on_register:
             status = replace(status, last_reported_week=last_reported.get(pupil.id))
@@ -87,8 +100,11 @@ def present_status(
         "left_register_on": status.left_register_on,
         "exit_reason": status.exit_reason,
         "compulsory_school_age_ends": compulsory_school_age(pupil.date_of_birth).ends,
+        "year_group": year_group(pupil.date_of_birth, status.week_commencing),
         "total_hours": status.total_hours,
         "threshold_hours": status.threshold_hours,
+        "hours_received": status.hours_received,
+        "school_days_missed_this_year": status.school_days_missed_this_year,
         "below_threshold": status.below_threshold,
         "weeks_below": status.weeks_below,
         "below_since": status.below_since,
@@ -127,25 +143,55 @@ def _provider_hours(
         return {}
     weeks = {latest.week_commencing for latest in judged.values()}
     rows = session.execute(
-        select(
-            ProvisionRecord.pupil_id,
-            ProvisionRecord.week_commencing,
-            ProvisionRecord.provider_id,
-            ProvisionRecord.hours,
-            ProvisionRecord.provision_type,
-        )
+        select(ProvisionRecord, Provider.name)
+        .join(Provider, Provider.id == ProvisionRecord.provider_id)
         .where(ProvisionRecord.pupil_id.in_(judged), ProvisionRecord.week_commencing.in_(weeks))
         .order_by(ProvisionRecord.pupil_id, ProvisionRecord.provider_id)
     )
     by_pupil: dict[int, list[ProviderHours]] = defaultdict(list)
-    for pupil_id, week, provider_id, hours, provision_type in rows:
-        if week == judged[pupil_id].week_commencing and sees_provider_detail(
-            principal, provider_id
-        ):
-            by_pupil[pupil_id].append(
-                ProviderHours(provider_id=provider_id, hours=hours, provision_type=provision_type)
-            )
+    for record, name in rows:
+        if record.week_commencing == judged[
+            record.pupil_id
+        ].week_commencing and sees_provider_detail(principal, record.provider_id):
+            by_pupil[record.pupil_id].append(provider_entry(record.provider_id, name, record))
     return by_pupil
+
+
+# What a status shows of each provider's record (besides who the provider is).
+ENTRY_FIELDS = (
+    "hours",
+    "provision_type",
+    "reasons",
+    "hours_attended",
+    "timetable_review_date",
+    "timetable_end_date",
+    "parent_agreed_on",
+)
+
+
+def provider_entry(
+    provider_id: int, provider_name: str, record: ProvisionRecord | Mapping[str, Any]
+) -> ProviderHours:
+    """A provider's record as a status shows it: a stored record, or a version's details."""
+    fields = (
+        record
+        if isinstance(record, Mapping)
+        else {name: getattr(record, name) for name in ENTRY_FIELDS}
+    )
+    return ProviderHours(
+        provider_id=provider_id,
+        provider_name=provider_name,
+        **{name: fields.get(name) for name in ENTRY_FIELDS},
+    )
+
+
+def provider_names(session: Session, provider_ids: Collection[int]) -> dict[int, str]:
+    """Each provider's name."""
+    return dict(
+        session.execute(
+            select(Provider.id, Provider.name).where(Provider.id.in_(list(provider_ids)))
+        ).all()
+    )
 
 
 def _reported_weeks_in_run(

@@ -126,9 +126,10 @@ def test_what_the_register_knew_and_when(
 
     then = known_at(client, officer, part_time, 5)
     assert (then["on_register"], then["below_threshold"], then["weeks_below"]) == (True, True, 6)
-    assert then["providers"] == [
-        {"provider_id": school["id"], "hours": 10, "provision_type": "alternative_provision"}
-    ]
+    assert [
+        (p["provider_id"], p["provider_name"], p["hours"], p["provision_type"])
+        for p in then["providers"]
+    ] == [(school["id"], school["name"], 10, "alternative_provision")]
     assert then["data_quality"]["unreported_weeks_in_run"] == 2
     later = known_at(client, officer, corrected, 5)
     assert (later["on_register"], later["below_threshold"], later["weeks_below"]) == (

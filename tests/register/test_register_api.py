@@ -193,9 +193,10 @@ def test_a_provider_sees_the_total_but_only_its_own_rows(
     college_auth = login_as("provider", college["id"])
     status = status_of(client, college_auth, week(0))
     assert status["total_hours"] == 15
-    assert status["providers"] == [
-        {"provider_id": college["id"], "hours": 5, "provision_type": "alternative_provision"}
-    ]
+    assert [
+        (p["provider_id"], p["provider_name"], p["hours"], p["provision_type"])
+        for p in status["providers"]
+    ] == [(college["id"], college["name"], 5, "alternative_provision")]
     assert "given_name" not in status
     weeks = client.get(
         f"/api/v1/pupils/{CHILD}/weeks", params={"to": week(0).isoformat()}, headers=college_auth

@@ -1,0 +1,151 @@
+"""Rules 10-14 through the HTTP API: the status shows its working, and each rule's alert."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.builders import make_upn, record, submit, week
+from tests.provision import RECORDS, Headers, assert_problem, status_of
+
+CHILD = make_upn(95)
+FRIDAY = timedelta(days=4)
+
+
+def alerts(client: TestClient, officer: Headers, as_at: date, rule: str) -> list[dict[str, Any]]:
+    response = client.get(
+        "/api/v1/alerts", params={"as_at": as_at.isoformat(), "rule": rule}, headers=officer
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["counts"][rule] == len(body["items"])
+    return list(body["items"])
+
+
+def sent(provider: dict[str, Any], n: int, hours: float, **extra: Any) -> dict[str, Any]:
+    return record(CHILD, week_commencing=week(n), hours=hours, provider_id=provider["id"], **extra)
+
+
+def test_fifteen_days_missed_across_two_half_terms_for_health_needs(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    half_terms = {
+        "terms": [
+            {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
+            {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
+        ],
+        "closures": [],
+    }
+    assert client.put("/api/v1/calendar", json=half_terms, headers=officer).status_code == 200
+    medical = {"reasons": ["medical"], "provision_type": "hospital_education"}
+    submit(client, officer, *(sent(school, n, 25) for n in range(5)))
+    submit(client, officer, sent(school, 5, 0, **medical), sent(school, 6, 0, **medical))
+    assert alerts(client, officer, week(6), "missed_school_days") == []
+    submit(client, officer, sent(school, 8, 0, **medical))  # week(7) is half term
+
+    [alert] = alerts(client, officer, week(8), "missed_school_days")
+    assert alert["since"] == week(8).isoformat() == "2026-11-02"
+    assert "15.0 school days" in alert["reason"] and "15.0 of them" in alert["reason"]
+    status = status_of(client, officer, CHILD, week(8))
+    assert status["school_days_missed_this_year"] == 15
+
+
+def test_a_school_offering_full_time_that_the_child_does_not_attend(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *(sent(school, n, 25, hours_attended=0) for n in range(3)))
+
+    status = status_of(client, officer, CHILD, week(2))
+    assert (status["total_hours"], status["below_threshold"]) == (25, False)
+    assert (status["hours_received"], status["school_days_missed_this_year"]) == (0, 15)
+    assert status["providers"][0]["hours_attended"] == 0
+    [alert] = alerts(client, officer, week(2), "missed_school_days")
+    assert alert["since"] == week(2).isoformat()
+
+
+def test_a_suspension_needs_full_time_education_from_the_sixth_school_day(
+    client: TestClient, officer: Headers, school: dict[str, Any], college: dict[str, Any]
+) -> None:
+    suspended = {"exclusion_type": "suspension", "exclusion_start_date": week(0).isoformat()}
+    submit(client, officer, sent(school, 0, 0, **suspended))
+    assert alerts(client, officer, week(0) + FRIDAY, "suspension_not_full_time") == []
+    submit(client, officer, sent(college, 1, 10))
+
+    [alert] = alerts(client, officer, week(1), "suspension_not_full_time")
+    assert alert["since"] == week(1).isoformat()
+    assert alert["providers"] == [{"provider_id": school["id"], "provider_name": school["name"]}]
+    # The school takes the child back: the suspension is over.
+    submit(client, officer, sent(school, 2, 15), sent(college, 2, 0))
+    assert alerts(client, officer, week(2), "suspension_not_full_time") == []
+
+
+def test_a_part_time_timetable_without_an_end_and_one_past_its_end(
+    client: TestClient, officer: Headers, school: dict[str, Any], school_auth: Headers
+) -> None:
+    timetable = {"reasons": ["part_time_timetable"], "timetable_review_date": "2026-10-05"}
+    for n in range(3):
+        response = client.post(RECORDS, json=sent(school, n, 12, **timetable), headers=school_auth)
+        assert response.status_code in (200, 201), response.text
+    assert [w["pointer"] for w in response.json()["warnings"]] == [
+        "/timetable_end_date",
+        "/parent_agreed_on",
+    ]
+    [alert] = alerts(client, officer, week(2), "part_time_timetable_without_limit")
+    assert alert["since"] == week(0).isoformat()
+    assert alert["providers"][0]["provider_name"] == school["name"]
+    [entry] = status_of(client, officer, CHILD, week(2))["providers"]
+    assert (entry["reasons"], entry["timetable_review_date"], entry["timetable_end_date"]) == (
+        ["part_time_timetable"],
+        "2026-10-05",
+        None,
+    )
+
+    limited = timetable | {"timetable_end_date": "2026-09-25", "parent_agreed_on": "2026-09-04"}
+    submit(client, officer, sent(school, 2, 12, **limited))
+    assert alerts(client, officer, week(2), "part_time_timetable_without_limit") == []
+    submit(client, officer, sent(school, 3, 12, **timetable))
+    [past] = alerts(client, officer, week(3), "part_time_timetable_past_end")
+    assert past["since"] == week(3).isoformat()
+    assert "2026-09-25" in past["reason"]
+
+
+def test_impossible_weeks_are_alerted_until_corrected(
+    client: TestClient, officer: Headers, school: dict[str, Any], college: dict[str, Any]
+) -> None:
+    submit(client, officer, sent(school, 0, 32.5), sent(college, 0, 30))
+    [alert] = alerts(client, officer, week(0), "implausible_hours")
+    assert "62.50" in alert["reason"]
+    submit(client, officer, sent(college, 0, 3))
+    assert alerts(client, officer, week(0), "implausible_hours") == []
+
+
+def test_full_time_hours_by_year_group(
+    app: FastAPI, client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    app.state.settings = app.state.settings.model_copy(
+        update={"full_time_hours_by_year_group": {"R": Decimal(21), "3": Decimal("23.5")}}
+    )
+    year_2 = date(2020, 3, 1)  # Year 2 in 2026/27
+    submit(client, officer, sent(school, 0, 22, date_of_birth=year_2))
+    status = status_of(client, officer, CHILD, week(0))
+    assert (status["year_group"], status["threshold_hours"], status["below_threshold"]) == (
+        "2",
+        21,
+        False,
+    )
+
+
+def test_a_conflicting_date_of_birth_alerts_until_the_provider_agrees(
+    client: TestClient, officer: Headers, school: dict[str, Any], college_auth: Headers
+) -> None:
+    submit(client, officer, sent(school, 0, 10))
+    other = record(CHILD, date_of_birth=date(2013, 6, 1))
+    assert_problem(client.post(RECORDS, json=other, headers=college_auth), 409)
+
+    [alert] = alerts(client, officer, week(0), "date_of_birth_conflict")
+    assert "2013-06-01" in alert["reason"] and alert["providers"][0]["provider_id"] != school["id"]
+    agreed = client.post(RECORDS, json=record(CHILD), headers=college_auth)
+    assert agreed.status_code == 201, agreed.text
+    assert alerts(client, officer, week(0), "date_of_birth_conflict") == []
