@@ -19,6 +19,7 @@ class Action(StrEnum):
     end_replaced = "end_replaced"
     left_register = "left_register"
     upn_changed = "upn_changed"
+    date_of_birth_corrected = "date_of_birth_corrected"
 
 
 class HistoryEntry(BaseModel):
@@ -29,9 +30,12 @@ class HistoryEntry(BaseModel):
     recorded_at: datetime
     client_id: str = Field(description="The API client that made the change.")
     action: Action
-    provider_id: int | None = Field(description="Null for a change of UPN.")
+    provider_id: int | None = Field(
+        description="Null for a change of UPN or a corrected date of birth."
+    )
     week_commencing: date | None = Field(
-        description="The record's week; null for an end or a change of UPN."
+        description="The record's week; null for an end, a change of UPN or a corrected date "
+        "of birth."
     )
     record: RecordVersion | None = Field(
         description="The record as this version left it (as it was, for a withdrawal)."
@@ -44,6 +48,12 @@ class HistoryEntry(BaseModel):
         default=None,
         description="For a change of UPN: whether a child already at the new UPN took the "
         "records (one child had been on the register twice).",
+    )
+    old_date_of_birth: date | None = Field(
+        default=None, description="For a corrected date of birth: the date before."
+    )
+    new_date_of_birth: date | None = Field(
+        default=None, description="For a corrected date of birth: the date after."
     )
 
     @classmethod
@@ -64,6 +74,8 @@ class HistoryEntry(BaseModel):
             old_upn=version.details.get("old_upn"),
             new_upn=version.details.get("new_upn"),
             merged=version.details.get("merged"),
+            old_date_of_birth=version.details.get("old_date_of_birth"),
+            new_date_of_birth=version.details.get("new_date_of_birth"),
         )
 
 

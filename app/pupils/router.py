@@ -11,14 +11,21 @@ from app.errors import InvalidContent
 from app.history.schemas import History, HistoryEntry, utc
 from app.history.service import versions_of
 from app.inputs import AsAt, FromDate, Id, ToDate, today
-from app.pupils.schemas import PupilWeeks, UpnChangeIn, UpnChangeOut
-from app.pupils.service import readable_pupil, status_known_at, week_details
+from app.pupils.corrections import correct_date_of_birth
+from app.pupils.schemas import (
+    CorrectedStatus,
+    DateOfBirthIn,
+    PupilWeeks,
+    UpnChangeIn,
+    UpnChangeOut,
+)
+from app.pupils.service import child_status, readable_pupil, status_known_at, week_details
 from app.pupils.upn import normalise_upn
 from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
-from app.register.service import latest_register_weeks, load_calendar
-from app.register.status import previous_upns, statuses
+from app.register.service import load_calendar
+from app.register.status import previous_upns
 
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
@@ -66,17 +73,51 @@ def pupil_status(
             full_time=settings.full_time,
             calendar=calendar,
         )
-    latest = latest_register_weeks(session, pupil_ids=[pupil.id], on_or_before=week)
-    [status] = statuses(
+    return child_status(
         session,
         principal=principal,
-        children=[(pupil, latest.get(pupil.id))],
+        pupil=pupil,
         week_commencing=week,
         full_time=settings.full_time,
         calendar=calendar,
-        with_names=True,
     )
-    return status
+
+
+@router.patch(
+    "/{upn}",
+    operation_id="correct_pupil",
+    responses={404: {"description": "No child with that UPN (now or before)."}},
+)
+def correct_pupil(
+    upn: UpnPath,
+    body: DateOfBirthIn,
+    request: Request,
+    session: SessionDep,
+    principal: OfficerPrincipal,
+) -> CorrectedStatus:
+    """Correct the register's date of birth for a child (LA officers and admins). Every week
+    is judged again in the same transaction; the correction is in the child's history and the
+    change feed (`date_of_birth_corrected`), and ends any `date_of_birth_conflict` alert for
+    providers that sent this date. Records that now fall outside compulsory school age are
+    kept, not judged, and named in `warnings`."""
+    settings = request.app.state.settings
+    corrected = correct_date_of_birth(
+        session,
+        principal=principal,
+        upn=valid_upn(upn),
+        date_of_birth=body.date_of_birth,
+        settings=settings,
+    )
+    status = child_status(
+        session,
+        principal=principal,
+        pupil=corrected.pupil,
+        week_commencing=monday_of(today()),
+        full_time=settings.full_time,
+        calendar=load_calendar(session),
+    )
+    request.state.children = 1
+    return CorrectedStatus(**status.model_dump(), warnings=corrected.warnings)
 
 
 @router.get("/{upn}/weeks", operation_id="get_pupil_weeks")

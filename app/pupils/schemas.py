@@ -4,8 +4,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.register.schemas import ProviderHours
-from app.vocabulary import UPN, Hours
+from app.provision.schemas import RecordWarning
+from app.register.schemas import NamedPupilStatus, ProviderHours
+from app.vocabulary import UPN, DateOfBirth, Hours
 
 
 class WeekDetail(BaseModel):
@@ -38,4 +39,18 @@ class UpnChangeOut(BaseModel):
     merged: bool = Field(
         description="Whether a child already at the new UPN (same date of birth) took the "
         "records: one child had been on the register twice."
+    )
+
+
+class DateOfBirthIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_of_birth: DateOfBirth = Field(description="The child's corrected date of birth.")
+
+
+class CorrectedStatus(NamedPupilStatus):
+    """The child's status as at today, judged again with the corrected date of birth."""
+
+    warnings: list[RecordWarning] = Field(
+        description="The child's records that now fall outside compulsory school age."
     )

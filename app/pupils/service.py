@@ -29,8 +29,14 @@ from app.register.rules import (
     weekly_totals,
 )
 from app.register.schemas import PupilStatus
-from app.register.service import register_week_of
-from app.register.status import present_status, previous_upns, provider_entry, provider_names
+from app.register.service import latest_register_weeks, register_week_of
+from app.register.status import (
+    present_status,
+    previous_upns,
+    provider_entry,
+    provider_names,
+    statuses,
+)
 
 
 def readable_pupil(
@@ -82,6 +88,29 @@ def current_upn(pupil_id: InstrumentedAttribute[int]) -> ScalarSelect[str]:
         .where(child.id == pupil_id)
         .scalar_subquery()
     )
+
+
+def child_status(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    week_commencing: date,
+    full_time: FullTime,
+    calendar: SchoolCalendar,
+) -> PupilStatus:
+    """One child's status as at a week, with the name where the caller may see it."""
+    latest = latest_register_weeks(session, pupil_ids=[pupil.id], on_or_before=week_commencing)
+    [status] = statuses(
+        session,
+        principal=principal,
+        children=[(pupil, latest.get(pupil.id))],
+        week_commencing=week_commencing,
+        full_time=full_time,
+        calendar=calendar,
+        with_names=True,
+    )
+    return status
 
 
 def week_details(

@@ -45,10 +45,10 @@ def change_upn(
         child.upn, child.temporary_upn = new_upn, is_temporary_upn(new_upn)
         survivor = child
         # Nothing judged depends on the UPN, but every judgement is made again all the same.
-        _redraw(changes, child.id, _firsts(session, child.id))
+        redraw_child(session, changes, child.id)
     else:
         _check_mergeable(session, child, there)
-        _redraw(changes, child.id, _firsts(session, child.id))
+        redraw_child(session, changes, child.id)
         session.execute(
             update(ProvisionRecord)
             .where(ProvisionRecord.pupil_id == child.id)
@@ -71,7 +71,7 @@ def change_upn(
         there.given_name = there.given_name or child.given_name
         there.family_name = there.family_name or child.family_name
         survivor = there
-        _redraw(changes, there.id, _firsts(session, there.id))
+        redraw_child(session, changes, there.id)
     history.keep(
         pupil_id=survivor.id,
         provider_id=None,
@@ -132,6 +132,7 @@ def _firsts(session: Session, pupil_id: int) -> Iterable[tuple[int, date]]:
     return [(provider_id, first) for provider_id, first in session.execute(weeks.union_all(ends))]
 
 
-def _redraw(changes: Changes, pupil_id: int, firsts: Iterable[tuple[int, date]]) -> None:
-    for provider_id, first in firsts:
+def redraw_child(session: Session, changes: Changes, pupil_id: int) -> None:
+    """Draw the child's arrangements and judge their weeks again from their first record."""
+    for provider_id, first in _firsts(session, pupil_id):
         changes.rearranged(pupil_id, provider_id, first)
