@@ -35,7 +35,8 @@ router = APIRouter(prefix="/extracts", tags=["extracts"])
             "model": InspectionExtract,
             "content": csv_content(
                 ",".join(COLUMNS) + "\n1042,B801200005001,2013-05-01,alternative_provision;"
-                "college,12.5,true,permanent,2026-06-08,3,2026-08-24\n"
+                "college,12.5,true,permanent,2026-06-08,3,2026-08-24,25.0,9.0,"
+                "permanent_exclusion;part_time_timetable,2026-09-07,2026-10-23,reported\n"
             ),
         }
     },
@@ -45,7 +46,9 @@ def inspection_extract(
 ) -> StreamingResponse:
     """Every child on the register in the week containing `as_at` who is below threshold or
     in alternative provision: child_id, UPN, date of birth, provision types, hours per week,
-    below 25, exclusion type, provision start date, weeks below and since when. No names.
+    below 25, exclusion type, provision start date (and its source), weeks below and since
+    when, the threshold applied, hours received, reasons, the last reported week (the figures
+    are carried from it) and the earliest part-time timetable end date. No names.
     JSON by default; `Accept: text/csv` for CSV with a header row."""
     settings = request.app.state.settings
     week = monday_of(as_at or today())
@@ -108,6 +111,7 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
         row = row | {
             "provision_types": ";".join(row["provision_types"]),
+            "reasons": ";".join(row["reasons"]),
             "below_25": "true" if row["below_25"] else "false",
         }
         writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])

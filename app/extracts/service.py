@@ -8,9 +8,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Pupil, PupilWeek
-from app.register.facts import PROVISION_TYPES, codes
-from app.register.queries import REGISTER_ORDER, on_inspection_list, on_register_as_at
+from app.models import ProvisionRecord, Pupil, PupilWeek
+from app.register.facts import PROVISION_TYPES, REASONS, codes
+from app.register.queries import (
+    REGISTER_ORDER,
+    in_status_week,
+    on_inspection_list,
+    on_register_as_at,
+)
 from app.register.rules import SchoolCalendar
 
 # The contract's column order; CSV and JSON both follow it.
@@ -25,6 +30,12 @@ COLUMNS = (
     "provision_start_date",
     "weeks_below",
     "below_since",
+    "threshold_hours",
+    "hours_received",
+    "reasons",
+    "last_reported_week",
+    "timetable_end_date",
+    "provision_start_date_source",
 )
 
 
@@ -44,7 +55,15 @@ def extract_rows(
     session: Session, *, week: date, calendar: SchoolCalendar, batch: int = 2000
 ) -> Iterator[dict[str, Any]]:
     """One row per child on the inspection list, in the register's order; never a name. The
-    provision types, exclusion and start date are the facts of the week the status rests on."""
+    provision types, reasons, exclusion and start date are the facts of the week the status
+    rests on, its last reported week; with no start date reported, the first week of the
+    child's current time on the register stands in."""
+    timetable_ends = (
+        select(func.min(ProvisionRecord.timetable_end_date))
+        .where(in_status_week())
+        .correlate(PupilWeek)
+        .scalar_subquery()
+    )
     query = (
         select(
             Pupil.id,
@@ -56,6 +75,12 @@ def extract_rows(
             PupilWeek.provision_types,
             PupilWeek.exclusion_type,
             PupilWeek.provision_start_date,
+            PupilWeek.on_register_since,
+            PupilWeek.threshold_hours,
+            PupilWeek.hours_received,
+            PupilWeek.reasons,
+            PupilWeek.week_commencing,
+            timetable_ends,
         )
         .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
         .where(on_register_as_at(week), on_inspection_list())
@@ -67,18 +92,26 @@ def extract_rows(
     def weeks_below(below_since: date) -> int:
         return calendar.term_weeks(below_since, week)
 
-    for child_id, upn, born, hours, below, since, types, exclusion, started in session.execute(
-        query
-    ):
+    for row in session.execute(query):
         yield {
-            "child_id": child_id,
-            "upn": upn,
-            "date_of_birth": born,
-            "provision_types": sorted(codes(types, PROVISION_TYPES)),
-            "hours_per_week": hours,
-            "below_25": below,
-            "exclusion_type": exclusion,
-            "provision_start_date": started,
-            "weeks_below": weeks_below(since) if below and since else 0,
-            "below_since": since,
+            "child_id": row.id,
+            "upn": row.upn,
+            "date_of_birth": row.date_of_birth,
+            "provision_types": sorted(codes(row.provision_types, PROVISION_TYPES)),
+            "hours_per_week": row.total_hours,
+            "below_25": row.below_threshold,
+            "exclusion_type": row.exclusion_type,
+            "provision_start_date": row.provision_start_date or row.on_register_since,
+            "weeks_below": weeks_below(row.below_since)
+            if row.below_threshold and row.below_since
+            else 0,
+            "below_since": row.below_since,
+            "threshold_hours": row.threshold_hours,
+            "hours_received": row.total_hours if row.hours_received is None else row.hours_received,
+            "reasons": codes(row.reasons, REASONS),
+            "last_reported_week": row.week_commencing,
+            "timetable_end_date": row[-1],
+            "provision_start_date_source": "reported"
+            if row.provision_start_date
+            else "first_record",
         }

@@ -22,6 +22,13 @@ CONTRACT_COLUMNS = [
     "provision_start_date",
     "weeks_below",
     "below_since",
+    # v1.2
+    "threshold_hours",
+    "hours_received",
+    "reasons",
+    "last_reported_week",
+    "timetable_end_date",
+    "provision_start_date_source",
 ]
 PART_TIME, AP_FULL_TIME, SCHOOL_FULL_TIME = make_upn(1), make_upn(2), make_upn(3)
 
@@ -132,6 +139,12 @@ def test_csv_has_a_header_row_stable_columns_and_a_named_download(
         week(0).isoformat(),
         "3",
         week(0).isoformat(),
+        "25.0",
+        "10.0",
+        "",
+        week(2).isoformat(),
+        "",
+        "reported",
     ]
     assert len(rows) == 3
 
@@ -164,3 +177,32 @@ def test_an_empty_register_gives_an_empty_but_valid_extract(
 ) -> None:
     assert extract(client, officer).json()["items"] == []
     assert extract(client, officer, accept="text/csv").text.strip() == ",".join(CONTRACT_COLUMNS)
+
+
+def test_the_inspection_list_shows_its_working_and_stale_figures(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    timetable = {
+        "reasons": ["part_time_timetable", "medical"],
+        "timetable_end_date": "2026-10-23",
+        "hours_attended": 8,
+    }
+    submit(
+        client,
+        officer,
+        record(PART_TIME, week_commencing=week(0), hours=12, provider_id=school["id"], **timetable),
+    )
+    response = client.get(
+        "/api/v1/extracts/inspection", params={"as_at": week(3).isoformat()}, headers=officer
+    )
+    [row] = response.json()["items"]
+    assert (row["threshold_hours"], row["hours_per_week"], row["hours_received"]) == (25, 12, 8)
+    assert row["reasons"] == ["medical", "part_time_timetable"]
+    # Nothing reported since week 0: the figures are that week's, and say so.
+    assert row["last_reported_week"] == week(0).isoformat()
+    assert row["timetable_end_date"] == "2026-10-23"
+    # No provider sent a start date: the first week on the register stands in.
+    assert (row["provision_start_date"], row["provision_start_date_source"]) == (
+        week(0).isoformat(),
+        "first_record",
+    )
