@@ -45,12 +45,14 @@ from app.register.derived import (
     PUPIL_WEEK_COLUMNS,
     ROLL_KEEPING_KINDS,
     Changes,
+    judgement_inputs,
     refresh,
     stored_row,
 )
 from app.register.facts import RecordFacts, week_facts
 from app.register.rejudge import EDITION
 from app.register.rules import (
+    FullTime,
     ProvisionEnd,
     SchoolCalendar,
     WeekJudgement,
@@ -331,7 +333,10 @@ RECORD_COLUMNS = (
     "provision_start_date",
     "timetable_review_date",
     "timetable_end_date",
+    "hours_attended",
 )
+# RecordFacts' fields in a RECORD_COLUMNS row.
+FACTS = slice(3, 11)
 
 
 @dataclass
@@ -390,16 +395,18 @@ class Expected:
         arrangements = provision_arrangements(
             [(record[3], record[1]) for record in records], ends[pupil_id]
         )
+        sent: dict[date, list[tuple[Decimal, Decimal | None, RecordFacts]]] = defaultdict(list)
+        for record in records:
+            sent[record[1]].append((record[2], record[11], RecordFacts(*record[FACTS])))
         judged = judge_register(
             weekly_totals((record[1], record[2]) for record in records),
             arrangements,
             school_age=compulsory_school_age(born[pupil_id]),
             full_time_hours=full_time_hours,
             calendar=calendar,
+            **judgement_inputs(sent),
         )
-        by_week: dict[date, list[RecordFacts]] = defaultdict(list)
-        for record in records:
-            by_week[record[1]].append(RecordFacts(*record[3:]))
+        by_week = {week: [facts for _, _, facts in these] for week, these in sent.items()}
         weeks, counted = [], []
         for week, following in with_next(judged):
             facts = None
@@ -552,7 +559,7 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
         refresh(
             session,
             changes,
-            full_time_hours=full_time_hours,
+            full_time=FullTime(full_time_hours),
             calendar=load_calendar(session),
         )
         session.expire_all()
@@ -563,4 +570,4 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
 
 
 def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    return tuple(_hashable(item) for item in value) if isinstance(value, list) else value

@@ -132,3 +132,13 @@ def test_load_demo_fills_an_empty_register_once(app: FastAPI) -> None:
     assert nil_returns and f"{nil_returns} nil returns" in summary
     again = load_demo(sessionmaker, settings=app.state.settings, children=25, weeks=8)
     assert again.startswith("skipped")
+
+
+def test_most_part_time_timetables_were_agreed_with_a_parent(
+    records: list[dict[str, object]],
+) -> None:
+    timetables = [r for r in records if r["timetable_end_date"] is not None]
+    agreed = [r for r in timetables if r["parent_agreed_on"] is not None]
+    assert 0.75 < len(agreed) / len(timetables) < 0.97
+    for record in agreed:
+        assert str(record["parent_agreed_on"]) <= str(record["week_commencing"])

@@ -104,6 +104,7 @@ class _Checks:
         self.session, self.as_at, self.calendar, self.settings = session, as_at, calendar, settings
         self.week = monday_of(as_at)
         self.on_register = self._on_register_rules()
+        self.found: dict[AlertRule, list[Finding]] = {}
 
     def counts(self, rules: Sequence[AlertRule]) -> dict[AlertRule, int]:
         """Each rule's count; the rules over judgements are counted in one pass."""
@@ -232,7 +233,13 @@ class _Checks:
         )
 
     def _grouped(self, rule: AlertRule) -> list[Finding]:
-        """A rule whose findings come from more than a child's judgement, all of them."""
+        """A rule whose findings come from more than a child's judgement, all of them (found
+        once, for the count and the list)."""
+        if rule not in self.found:
+            self.found[rule] = self._find(rule)
+        return self.found[rule]
+
+    def _find(self, rule: AlertRule) -> list[Finding]:
         found = {
             AlertRule.part_time_timetable_overdue: self._overdue_timetables,
             AlertRule.no_return: self._no_returns,
@@ -298,28 +305,32 @@ class _Checks:
                 )
                 if missed >= days:
                     reached[row.pupil_id] = (born, latest)
+        # Each child's judgements of this time on the register, read at once, give the week.
+        judgements: dict[int, list[WeekJudgement]] = defaultdict(list)
+        for row in self.session.scalars(
+            select(PupilWeek)
+            .where(PupilWeek.pupil_id.in_(reached), PupilWeek.week_commencing <= self.week)
+            .order_by(PupilWeek.pupil_id, PupilWeek.week_commencing)
+        ):
+            week = register_week_of(row)
+            if isinstance(week, WeekJudgement):
+                if week.on_register_since != reached[row.pupil_id][1].on_register_since:
+                    continue
+                judgements[row.pupil_id].append(week)
         return [
-            self._missed_days(pupil_id, born, latest, days)
+            self._missed_days(pupil_id, born, latest, judgements[pupil_id], days)
             for pupil_id, (born, latest) in reached.items()
         ]
 
     def _missed_days(
-        self, pupil_id: int, born: date, latest: WeekJudgement, days: Decimal
+        self,
+        pupil_id: int,
+        born: date,
+        latest: WeekJudgement,
+        judgements: list[WeekJudgement],
+        days: Decimal,
     ) -> Finding:
         figure = self.settings.full_time.of(born)
-        judgements = [
-            week
-            for row in self.session.scalars(
-                select(PupilWeek)
-                .where(
-                    PupilWeek.pupil_id == pupil_id,
-                    PupilWeek.week_commencing >= latest.on_register_since,
-                    PupilWeek.week_commencing <= self.week,
-                )
-                .order_by(PupilWeek.week_commencing)
-            )
-            if isinstance(week := register_week_of(row), WeekJudgement)
-        ]
         since = week_missed_reached(
             judgements, days, through=self.week, full_time=figure, calendar=self.calendar
         )

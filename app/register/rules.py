@@ -444,18 +444,23 @@ def week_missed_reached(
 ) -> date | None:
     """The week in which the school days missed this school year reached ``days``, from the
     child's judgements in order (None if they have not by ``through``)."""
-    if not judgements:
-        return None
-    week = max(judgements[0].week_commencing, school_year_starts(through))
-    latest = judgements[0]
-    remaining = list(judgements)
+    starts = school_year_starts(through)
+    pending = list(judgements)
+    latest: WeekJudgement | None = None
+    while pending and pending[0].week_commencing < starts:
+        latest = pending.pop(0)
+    missed = Decimal(0)
+    week = starts
     while week <= through:
-        while remaining and remaining[0].week_commencing <= week:
-            latest = remaining.pop(0)
-        if latest.week_commencing <= week:
-            missed, _ = missed_as_at(latest, week, full_time=full_time, calendar=calendar)
-            if missed >= days:
-                return week
+        if pending and pending[0].week_commencing == week:
+            latest = pending.pop(0)
+            missed = latest.missed_days
+        elif latest is not None and calendar.is_term_week(week):
+            missed += school_days_missed(
+                latest.received, week, full_time_hours=full_time(week), calendar=calendar
+            )
+        if missed >= days:
+            return week
         week += WEEK
     return None
 

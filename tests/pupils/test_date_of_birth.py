@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.alerts.test_alerts import alerts
 from tests.builders import make_upn, record, submit, week
 from tests.changes.test_feed import follow
 from tests.provision import RECORDS, Headers, assert_problem, status_of
@@ -18,25 +19,20 @@ def correct(client: TestClient, auth: Headers, born: Any, upn: str = CHILD) -> A
     return client.patch(f"/api/v1/pupils/{upn}", json={"date_of_birth": born}, headers=auth)
 
 
-def alerts(client: TestClient, officer: Headers, rule: str) -> list[dict[str, Any]]:
-    params = {"as_at": week(0).isoformat(), "rule": rule}
-    return list(client.get("/api/v1/alerts", params=params, headers=officer).json()["items"])
-
-
 def test_a_corrected_date_of_birth_ends_the_conflict_and_is_kept(
     client: TestClient, officer: Headers, school_auth: Headers, college_auth: Headers
 ) -> None:
     submit(client, school_auth, record(CHILD, date_of_birth=TYPED))
     refused = client.post(RECORDS, json=record(CHILD, date_of_birth=TRUE), headers=college_auth)
     assert_problem(refused, 409)
-    assert len(alerts(client, officer, "date_of_birth_conflict")) == 1
+    assert len(alerts(client, officer, week(0), "date_of_birth_conflict")) == 1
     _, after = follow(client, officer, None)
 
     response = correct(client, officer, TRUE.isoformat())
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["date_of_birth"], body["warnings"]) == (TRUE.isoformat(), [])
-    assert alerts(client, officer, "date_of_birth_conflict") == []
+    assert alerts(client, officer, week(0), "date_of_birth_conflict") == []
     accepted = client.post(RECORDS, json=record(CHILD, date_of_birth=TRUE), headers=college_auth)
     assert accepted.status_code == 201, accepted.text
 

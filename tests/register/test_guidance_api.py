@@ -7,21 +7,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.alerts.test_alerts import alerts
 from tests.builders import make_upn, record, submit, week
 from tests.provision import RECORDS, Headers, assert_problem, status_of
 
 CHILD = make_upn(95)
 FRIDAY = timedelta(days=4)
-
-
-def alerts(client: TestClient, officer: Headers, as_at: date, rule: str) -> list[dict[str, Any]]:
-    response = client.get(
-        "/api/v1/alerts", params={"as_at": as_at.isoformat(), "rule": rule}, headers=officer
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["counts"][rule] == len(body["items"])
-    return list(body["items"])
 
 
 def sent(provider: dict[str, Any], n: int, hours: float, **extra: Any) -> dict[str, Any]:
