@@ -338,9 +338,9 @@ class _Checks:
         return Finding(
             pupil_id,
             AlertRule.missed_school_days,
-            f"Missed the equivalent of {missed:.1f} school days this school year (from "
-            f"{school_year_starts(self.week)}), {days} or more, consecutive or not; "
-            f"{health:.1f} of them in weeks given for medical or mental health needs. Reached "
+            f"Missed the equivalent of {missed:.1f} school days this school year (since 1 "
+            f"September {school_year_starts(self.week).year}), {days} or more, consecutive or "
+            f"not; {health:.1f} of them in weeks given for medical or mental health needs. Reached "
             f"in the week of {since}. The LA must make sure suitable education is arranged.",
             since,
         )

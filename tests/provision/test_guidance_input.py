@@ -5,8 +5,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from app.inputs import today
+from app.provision.schemas import ProvisionRecordIn
 from app.register.rules import monday_of
 from tests.builders import make_upn, record, week
 from tests.provision import RECORDS, Headers, assert_problem, submit, submit_batch
@@ -73,3 +77,24 @@ def test_bad_attendance_future_weeks_and_late_agreement_are_refused_by_field(
     assert submit(client, school_auth, on_sunday).status_code == 201
     this_week = record(CHILD, week_commencing=monday_of(today()), date_of_birth=date(2013, 5, 1))
     assert submit(client, school_auth, this_week).status_code == 201
+
+
+@given(st.integers(-30, 30), st.integers(-20, 5))
+def test_agreement_and_weeks_are_judged_against_the_week_and_today(
+    agreed_after: int, weeks_ahead: int
+) -> None:
+    monday = monday_of(today()) + timedelta(weeks=weeks_ahead)
+    fields = record(CHILD, week_commencing=monday) | {
+        "parent_agreed_on": (monday + timedelta(days=agreed_after)).isoformat()
+    }
+    try:
+        ProvisionRecordIn.model_validate(fields)
+        refused = set()
+    except ValidationError as error:
+        refused = {str(e["loc"][0]) for e in error.errors()}
+    expected = set()
+    if weeks_ahead > 0:
+        expected.add("week_commencing")
+    elif agreed_after > 6:
+        expected.add("parent_agreed_on")
+    assert refused == expected
