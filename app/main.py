@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.alerts.router import router as alerts_router
+from app.audit.refusals import RefusalAudit
 from app.audit.router import router as audit_router
 from app.audit.service import audit_trail
 from app.auth.router import router as clients_router
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_conflict_recorder(app)
     install_openapi(app)
+    app.add_middleware(RefusalAudit, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ConnectionAdmission,

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.service import children_read
 from app.auth.dependencies import ExtractPrincipal
 from app.csv_answers import CSV, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
-from app.extracts.service import COLUMNS, count_children, extract_rows
+from app.extracts.service import COLUMNS, extract_pupil_ids, extract_rows
 from app.inputs import AsAt, today
 from app.openapi import csv_content
 from app.register.rules import SchoolCalendar, monday_of, threshold_for
@@ -50,7 +51,7 @@ def inspection_extract(
     settings = request.app.state.settings
     week = monday_of(as_at or today())
     calendar = load_calendar(session)
-    request.state.children = count_children(session, week=week)
+    children_read(request, extract_pupil_ids(session, week=week))
     as_csv = wants_csv(request)
     rows = _stream(request.app.state.sessionmaker, week=week, calendar=calendar)
     header = {

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from app.audit.service import children_read
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
@@ -51,8 +52,7 @@ from app.provision.spreadsheets import (
     too_many_records,
     validate_sheet,
 )
-from app.pupils.router import UpnQuery, valid_upn
-from app.pupils.service import readable_pupil
+from app.pupils.dependencies import LockedPupilInQuery, guarded_pupil
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes
 from app.vocabulary import Monday
@@ -124,7 +124,7 @@ def list_records(
         )
         for version, revision, upn in found[:limit]
     ]
-    request.state.children = len({item.upn for item in items})
+    children_read(request, (version.pupil_id for version, _, _ in found[:limit]))
     next_url = None
     if len(found) > limit:
         version, revision, _ = found[limit - 1]
@@ -176,7 +176,7 @@ def submit_record(
     if result.replaced:
         response.status_code = status.HTTP_200_OK
     request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
-    request.state.children = 1
+    children_read(request, result.pupil_ids)
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
         | {
@@ -256,7 +256,7 @@ def submit_batch(
         pointer_prefix="/records",
     )
     request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
-    request.state.children = len({r.upn for r in body.records})
+    children_read(request, result.pupil_ids)
     return BatchResult(
         received=len(body.records),
         created=result.created,
@@ -310,14 +310,13 @@ def withdraw_record(
     request: Request,
     session: SessionDep,
     principal: WriterPrincipal,
-    upn: UpnQuery,
+    pupil: LockedPupilInQuery,
     week_commencing: Annotated[Monday, Query()],
     provider_id: Annotated[Id | None, Query()] = None,
 ) -> None:
     """Withdraw a record sent in error (for the wrong child or week). The register judges as if
     it had never been sent; the child's history keeps it. A provider withdraws its own records;
     an LA officer names `provider_id`."""
-    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn), lock=True)
     withdraw(
         session,
         principal=principal,
@@ -326,7 +325,6 @@ def withdraw_record(
         week_commencing=week_commencing,
         settings=request.app.state.settings,
     )
-    request.state.children = 1
 
 
 @router.post(
@@ -352,7 +350,7 @@ def end(
     once every provision has ended the child leaves the register from the next term week. A
     provider ends its own provision; an LA officer names `provider_id`, or leaves it out to end
     every open provision of the child. Ending the same arrangement again replaces its end."""
-    pupil = readable_pupil(session, principal=principal, upn=body.upn, lock=True)
+    pupil = guarded_pupil(request, session, principal, body.upn, lock=True)
     if pupil.date_of_birth != body.date_of_birth:
         raise DateOfBirthMismatch(
             "The date of birth differs from the register's; nothing was stored.",
@@ -402,7 +400,6 @@ def end(
     apply_changes(session, history, changes, settings=request.app.state.settings)
     if all(e.replaced for e in ended):
         response.status_code = status.HTTP_200_OK
-    request.state.children = 1
     return ProvisionEndOut(
         upn=pupil.upn,
         ended=[
@@ -422,6 +419,7 @@ def install_conflict_recorder(app: FastAPI) -> None:
 
     @app.exception_handler(DateOfBirthMismatch)
     async def _record(request: Request, exc: DateOfBirthMismatch) -> JSONResponse:
+        children_read(request, (conflict.pupil_id for conflict in exc.seen))
         if exc.seen:
             await run_in_threadpool(_store, request.app.state.sessionmaker, exc.seen)
         return render_problem(exc)

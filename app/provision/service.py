@@ -48,6 +48,7 @@ class IngestResult:
     created: int
     replaced: int
     provider_ids: list[int]
+    pupil_ids: list[int]  # the children written, for the audit trail
     ended: list[Ended]
     warnings: list[RecordWarning]
 
@@ -139,6 +140,7 @@ def ingest(
         created=len(new_rows),
         replaced=len(records) - len(new_rows),
         provider_ids=provider_ids,
+        pupil_ids=sorted(set(pupils.values())),
         ended=ended,
         warnings=_school_age_warnings(records, pointer_prefix),
     )
