@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_batch_records: int = Field(default=5000, ge=1)
+    # Date-of-birth clashes a provider may have in a day before it may send only children it
+    # has sent before (docs/security.md: probing the register).
+    conflict_budget: int = Field(default=10, ge=1)
 
     # Processes serving requests (one per core). Each holds up to twice the pool size in
     # database connections and admits that many requests at once; keep the total under the

@@ -118,7 +118,7 @@ def who_has_seen(session: Session, *, lookups: int, children: int, seed: int) ->
 
 def storage(url: str) -> dict[str, Any]:
     """Rows and bytes (table and indexes) of the audit tables."""
-    with psycopg.connect(url) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE audit_event_children")
         sizes = {}
         for table in TABLES:

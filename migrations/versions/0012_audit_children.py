@@ -1,4 +1,5 @@
-"""Audit: which children each event touched, and refused calls with their status and address
+"""Audit: which children each event touched, and refused calls with their status and address;
+a provider's date-of-birth clashes counted by day
 
 Revision ID: 0012
 Revises: 0010
@@ -38,6 +39,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("pupil_id", "event_id", name=op.f("pk_audit_event_children")),
     )
+    op.create_index(
+        "ix_date_of_birth_conflicts_provider_seen",
+        "date_of_birth_conflicts",
+        ["provider_id", "seen_at"],
+    )
     if postgresql:
         op.execute(
             """
@@ -57,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_date_of_birth_conflicts_provider_seen", "date_of_birth_conflicts")
     op.drop_table("audit_event_children")
     with op.batch_alter_table("audit_events") as table:
         table.drop_column("address")
