@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -34,7 +35,8 @@ def genuine(client: TestClient, admin: Headers) -> tuple[dict[str, Any], dict[st
     return jwt.get_unverified_header(token), jwt.get_unverified_claims(token), key
 
 
-SHAPES = {
+Shape = Callable[[dict[str, Any], str], tuple[Any, str]]
+SHAPES: dict[str, Shape] = {
     "kid-list": lambda h, k: (h | {"kid": [h["kid"]]}, k),
     "kid-object": lambda h, k: (h | {"kid": {"id": h["kid"]}}, k),
     "kid-number": lambda h, k: (h | {"kid": 7}, k),
