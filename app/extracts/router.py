@@ -1,6 +1,5 @@
 """The inspection extract: every child not in full-time education in a week, without names."""
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import children_read
 from app.auth.dependencies import ExtractPrincipal
-from app.csv_answers import CSV, wants_csv
+from app.csv_answers import CSV, CsvWriter, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
 from app.extracts.service import COLUMNS, extract_pupil_ids, extract_rows
@@ -104,14 +103,14 @@ def _json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iter
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
         row = row | {
             "provision_types": ";".join(row["provision_types"]),
             "below_25": "true" if row["below_25"] else "false",
         }
-        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
+        writer.writerow([None if row[c] is None else _plain(row[c]) for c in COLUMNS])
         yield from _flush(buffer)
     yield buffer.getvalue()
 

@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import WorkSheetParser
 from pydantic import TypeAdapter, ValidationError
 
+from app.csv_answers import CsvWriter
 from app.errors import InvalidContent, PayloadTooLarge, ProblemError, json_pointer
 from app.provision.schemas import ProvisionBatchIn, ProvisionRecordIn
 from app.vocabulary import EndReason, ExclusionType, ProvisionType, Reason
@@ -122,7 +123,7 @@ def validate_sheet(sheet: Sheet, adapter: TypeAdapter[ProvisionBatchIn]) -> Prov
 def template_csv() -> bytes:
     """A CSV template: the header and one example row (with Excel's BOM, so it opens as UTF-8)."""
     text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = CsvWriter(text, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     writer.writerow(_example_row())
     return text.getvalue().encode("utf-8-sig")
