@@ -9,7 +9,7 @@ import logging
 
 import uvicorn
 
-from app.config import get_settings
+from app.config import Settings, settings_or_exit
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.observability.logs import configure_logging
@@ -26,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
 
     configure_logging()
-    settings = get_settings()
+    settings = settings_or_exit()
     if args.migrate:
         upgrade_to_head(settings)
     app = create_app(settings)
@@ -47,19 +47,7 @@ def main() -> None:
         },
     )
     if settings.environment == "development":
-        # A human is at the terminal: say how to start, with the development secret only.
-        secret = settings.admin_client_secret
-        print(
-            f"\nRegister for {settings.la_name} ({settings.la_code}) on "
-            f"{settings.database_url_for_display}\n"
-            f"  API:   {base}/api/v1\n"
-            f"  Docs:  {base}/docs\n"
-            f"  Token: curl -s -X POST {base}/api/v1/auth/token "
-            f"-d grant_type=client_credentials "
-            f"-d client_id={settings.admin_client_id or '<REGISTER_ADMIN_CLIENT_ID>'} "
-            f"-d client_secret={secret.get_secret_value() if secret else '<secret>'}\n",
-            flush=True,
-        )
+        print(banner(settings, base), flush=True)
     if settings.workers == 1:
         uvicorn.run(
             app,
@@ -81,6 +69,22 @@ def main() -> None:
             log_config=None,
             access_log=False,
         )
+
+
+def banner(settings: Settings, base: str) -> str:
+    """What a developer at the terminal needs to start: where the API is and how to get a
+    token. The secret is named, never printed: a terminal is scrolled back, shared, recorded."""
+    return (
+        f"\nRegister for {settings.la_name} ({settings.la_code}) on "
+        f"{settings.database_url_for_display}\n"
+        f"  API:   {base}/api/v1\n"
+        f"  Docs:  {base}/docs\n"
+        f"  Token: curl -s -X POST {base}/api/v1/auth/token "
+        f"-d grant_type=client_credentials "
+        f"-d client_id={settings.admin_client_id or '<REGISTER_ADMIN_CLIENT_ID>'} "
+        '-d client_secret="$REGISTER_ADMIN_CLIENT_SECRET"\n'
+        "         (the secret you set; `make run` sets a development one in the Makefile)\n"
+    )
 
 
 if __name__ == "__main__":

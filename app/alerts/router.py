@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.alerts.service import find_alerts
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.inputs import AsAt, today
@@ -94,7 +95,7 @@ def alerts(
                 last_reported_week=status.last_reported_week,
             )
         )
-    request.state.children = len(pupil_ids)
+    children_read(request, pupil_ids)
     return AlertList(
         week_commencing=week,
         counts={r: found.counts.get(r, 0) for r in AlertRule}

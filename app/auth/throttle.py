@@ -1,4 +1,9 @@
-"""Throttling failed token requests, per client id and per source address."""
+"""Throttling failed token requests, per client id from each address and per address.
+
+A client id is never counted on its own: failures from anywhere would then lock the real
+client out of its tokens. Counted per client id *and* address, an attacker locks out only
+itself; guessing a generated secret from many addresses is hopeless anyway (docs/security.md).
+"""
 
 import logging
 import math
@@ -40,7 +45,10 @@ class TokenThrottle:
 
     @staticmethod
     def _keys(client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
-        return ("token-failures", "client", client_id), ("token-failures", "address", address)
+        return (
+            ("token-failures", "client-address", f"{client_id}|{address}"),
+            ("token-failures", "address", address),
+        )
 
     def check(self, *, client_id: str, address: str) -> None:
         """Refuse with 429 a client id or address that has failed too often of late."""

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.changes.schemas import Change, ChangesPage
 from app.changes.service import changes_after
@@ -42,7 +43,7 @@ def changes(
         )
         for version, revision, upn in found
     ]
-    request.state.children = len({item.upn for item in items})
+    children_read(request, (version.pupil_id for version, _, _ in found))
     last = items[-1].cursor if items else after
     return ChangesPage(
         items=items,

@@ -1,6 +1,5 @@
 """The inspection extract: every child not in full-time education in a week, without names."""
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -12,11 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.service import children_read
 from app.auth.dependencies import ExtractPrincipal
-from app.csv_answers import CSV, wants_csv
+from app.csv_answers import CSV, CsvWriter, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
-from app.extracts.service import COLUMNS, count_children, extract_rows
+from app.extracts.service import COLUMNS, extract_pupil_ids, extract_rows
 from app.inputs import AsAt, today
 from app.openapi import csv_content
 from app.register.rules import SchoolCalendar, monday_of, threshold_for
@@ -53,7 +53,7 @@ def inspection_extract(
     settings = request.app.state.settings
     week = monday_of(as_at or today())
     calendar = load_calendar(session)
-    request.state.children = count_children(session, week=week)
+    children_read(request, extract_pupil_ids(session, week=week))
     as_csv = wants_csv(request)
     rows = _stream(request.app.state.sessionmaker, week=week, calendar=calendar)
     header = {
@@ -106,7 +106,7 @@ def _json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iter
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
         row = row | {
@@ -114,7 +114,7 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
             "reasons": ";".join(row["reasons"]),
             "below_25": "true" if row["below_25"] else "false",
         }
-        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
+        writer.writerow([None if row[c] is None else _plain(row[c]) for c in COLUMNS])
         yield from _flush(buffer)
     yield buffer.getvalue()
 

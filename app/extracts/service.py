@@ -1,6 +1,6 @@
 """The inspection extract, row by row: memory stays flat however many children there are."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -39,16 +39,11 @@ COLUMNS = (
 )
 
 
-def count_children(session: Session, *, week: date) -> int:
-    """How many children the extract lists for the week."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(PupilWeek)
-            .where(on_register_as_at(week), on_inspection_list())
-        )
-        or 0
-    )
+def extract_pupil_ids(session: Session, *, week: date) -> Sequence[int]:
+    """The children the extract lists for the week, for the audit trail."""
+    return session.scalars(
+        select(PupilWeek.pupil_id).where(on_register_as_at(week), on_inspection_list())
+    ).all()
 
 
 def extract_rows(

@@ -14,7 +14,6 @@ from app.history.service import History
 from app.models import ProvisionRecord, Pupil
 from app.provision.schemas import RecordWarning
 from app.provision.service import apply_changes
-from app.pupils.service import readable_pupil
 from app.pupils.upn_changes import redraw_child
 from app.register.derived import Changes
 from app.register.rules import compulsory_school_age
@@ -29,11 +28,10 @@ class CorrectedDateOfBirth:
 
 
 def correct_date_of_birth(
-    session: Session, *, principal: Principal, upn: str, date_of_birth: date, settings: Settings
+    session: Session, *, principal: Principal, child: Pupil, date_of_birth: date, settings: Settings
 ) -> CorrectedDateOfBirth:
-    """Give the child the corrected date of birth and judge every week again; the child's
-    records that now fall outside compulsory school age are kept, with a warning."""
-    child = readable_pupil(session, principal=principal, upn=upn, lock=True)
+    """Give the child (its row locked) the corrected date of birth and judge every week again;
+    the child's records that now fall outside compulsory school age are kept, with a warning."""
     if date_of_birth == child.date_of_birth:
         raise InvalidContent(
             f"{date_of_birth} is already the child's date of birth.",

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, false, or_
 
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.cursors import MAX_ID, decode_cursor, encode_cursor
 from app.database import SessionDep
@@ -79,7 +80,7 @@ def register(
         full_time=settings.full_time,
         calendar=calendar,
     )
-    request.state.children = len(items)
+    children_read(request, (pupil.id for pupil, _ in page))
     next_url = None
     if len(rows) > limit:
         _, last = page[-1]
