@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
+from app.cursors import Cursor, continuation, decode_id_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.history.schemas import History, HistoryEntry, utc
@@ -124,21 +125,21 @@ def pupil_history(
     request: Request,
     session: SessionDep,
     principal: OfficerPrincipal,
-    before_id: Annotated[Id | None, Query()] = None,
+    cursor: Cursor = None,
+    before_id: Annotated[Id | None, Query(deprecated=True, description="Use `cursor`.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> History:
     """Every submission, replacement, withdrawal and end for the child, newest first, with the
     client that made it and when. Nothing sent to the register is ever lost."""
     pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
-    versions = versions_of(session, pupil_id=pupil.id, before_id=before_id, limit=limit)
+    before = decode_id_cursor(cursor) if cursor else before_id
+    versions = versions_of(session, pupil_id=pupil.id, before_id=before, limit=limit)
     request.state.children = 1
-    next_url = None
-    if len(versions) == limit:
-        next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
+    last = encode_cursor(versions[-1][0].id) if len(versions) == limit else None
     return History(
         upn=pupil.upn,
         items=[HistoryEntry.of(version, revision) for version, revision in versions],
-        next=next_url,
+        **continuation(request, last, replacing=["before_id"]),
     )
 
 
