@@ -20,7 +20,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Spectral lints the API description (node and npm are needed; the versions are locked).
+# Spectral and Redocly lint the API description, and the TypeScript client test generates and
+# type-checks a client (node and npm are needed; the versions are locked).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
@@ -37,6 +38,7 @@ lint: install node_modules/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	node_modules/.bin/spectral lint openapi/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+	node_modules/.bin/redocly lint openapi/openapi.json --format=stylish --max-problems=50
 	$(BIN)/hadolint Dockerfile
 	for version in $(KUBERNETES_VERSIONS); do \
 	  $(BIN)/kubernetes-validate --strict --quiet -k $$version deploy/kubernetes/*.yaml || exit 1; \
