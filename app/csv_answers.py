@@ -1,13 +1,15 @@
-"""Answers as CSV, for the reads that offer it (`Accept: text/csv`): whether the client asked,
-and the table written with a header row. Every CSV the register writes goes through
-``CsvWriter``, so no cell can run as a formula when an officer opens it in Excel."""
+"""Answers as CSV, for the reads that offer it: whether the client asked (`Accept: text/csv`, or
+the read's own CSV operation at its path + `.csv`), and the table written with a header row.
+Every CSV the register writes goes through ``CsvWriter``, so no cell can run as a formula when
+an officer opens it in Excel."""
 
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute, iter_route_contexts
 
 CSV = "text/csv"
 # A cell starting with one of these is a formula to Excel or LibreOffice (OWASP, CSV injection).
@@ -40,9 +42,45 @@ class CsvWriter:
             self.writerow(row)
 
 
+SUFFIX = ".csv"
+
+
+class CSVResponse(Response):
+    media_type = CSV
+
+
 def wants_csv(request: Request) -> bool:
     """The client asked for CSV."""
-    return CSV in request.headers.get("accept", "")
+    return request.url.path.endswith(SUFFIX) or CSV in request.headers.get("accept", "")
+
+
+def add_csv_operations(app: FastAPI) -> None:
+    """Give every read that answers JSON or CSV its own CSV operation at its path + `.csv`, so
+    that a generated client types each answer as one thing (the API description then shows the
+    JSON operation as JSON only; `Accept: text/csv` keeps working on it)."""
+    for route in list(iter_route_contexts(app.routes)):
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        answer = route.responses.get(200, {})
+        content = answer.get("content", {})
+        json_too = route.response_model is not None or "model" in answer
+        if CSV not in content or not json_too or route.endpoint is None:
+            continue
+        app.router.add_api_route(
+            f"{route.path}{SUFFIX}",
+            route.endpoint,
+            methods=list(route.methods or ()),
+            operation_id=f"{route.operation_id}_csv",
+            tags=route.tags,
+            summary=f"{route.summary or route.endpoint.__name__.replace('_', ' ').title()} (CSV)",
+            description=route.description,
+            dependencies=route.dependencies,
+            response_model=None,
+            response_class=CSVResponse,
+            responses={
+                200: {"description": "CSV with a header row.", "content": {CSV: content[CSV]}}
+            },
+        )
 
 
 def csv_answer(

@@ -3,6 +3,11 @@
 import base64
 import binascii
 import json
+from collections.abc import Sequence
+from typing import Annotated, TypedDict
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
 
 from app.errors import InvalidContent
 
@@ -42,3 +47,47 @@ def decode_version_cursor(cursor: str, *, parameter: str) -> tuple[int, int]:
     """A position among history rows in commit order: (revisions.number, history row id)."""
     number, version_id = decode_cursor(cursor, parameter=parameter, limits=(MAX_NUMBER, MAX_ID))
     return number, version_id
+
+
+# Every paged read takes its position as `cursor` and every page carries the next one, so a
+# typed client pages without parsing URLs.
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Where to continue: the `cursor` of the page before (none for the first).",
+    ),
+]
+
+
+class Page(BaseModel):
+    """The two fields every page continues by."""
+
+    cursor: str | None = Field(
+        description="Pass as the `cursor` parameter for the next page; null on the last page."
+    )
+    next: str | None = Field(
+        description="URL of the next page (this request with `cursor` set), or null on the last."
+    )
+
+
+class Continuation(TypedDict):
+    cursor: str | None
+    next: str | None
+
+
+def continuation(
+    request: Request, cursor: str | None, *, replacing: Sequence[str] = ()
+) -> Continuation:
+    """A page's `cursor` and `next`: this request with `cursor` set, without the deprecated
+    position parameters (`replacing`) it may have come with."""
+    if cursor is None:
+        return {"cursor": None, "next": None}
+    url = request.url.remove_query_params(list(replacing)).include_query_params(cursor=cursor)
+    return {"cursor": cursor, "next": str(url)}
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """The row id a newest-first cursor names."""
+    (row_id,) = decode_cursor(cursor, parameter="cursor", limits=(MAX_ID,))
+    return row_id

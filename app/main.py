@@ -22,6 +22,7 @@ from app.auth.throttle import TokenThrottle
 from app.calendar.router import router as calendar_router
 from app.changes.router import router as changes_router
 from app.config import Settings, get_settings
+from app.csv_answers import add_csv_operations
 from app.database import connection_capacity, make_engine, make_sessionmaker
 from app.errors import install_problem_handlers
 from app.extracts.router import router as extracts_router
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         servers=[{"url": "/", "description": "This register"}],
         contact={"name": f"{settings.la_name} register team", "email": settings.contact_email},
+        # The licence of this API description, as UK public-sector information.
+        license_info={"name": "Open Government Licence v3.0", "identifier": "OGL-UK-3.0"},
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    add_csv_operations(app)
     app.include_router(health_router)
     app.include_router(problems_router)
     if settings.metrics_enabled:

@@ -18,7 +18,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
 from app.auth.dependencies import RoleCheck, current_principal
-from app.csv_answers import CSV
+from app.csv_answers import CSV, SUFFIX
 from app.errors import BY_STATUS, PROBLEM_JSON, Problem
 from app.limits import UNQUEUED
 
@@ -152,6 +152,14 @@ def describe(document: Schema, routes: Sequence[BaseRoute]) -> Schema:
             for media in _media(operation):
                 if "example" not in media and "examples" not in media:
                     media["example"] = example_of(media.get("schema", {}), schemas)
+    for path, operations in document["paths"].items():
+        if f"{path}{SUFFIX}" in document["paths"]:
+            # The CSV has its own operation: generated clients type this one as JSON only.
+            operation = operations["get"]
+            operation["responses"]["200"]["content"].pop(CSV)
+            operation["description"] += (
+                f"\n\nAs CSV: `GET {path}{SUFFIX}` (or this with `Accept: text/csv`)."
+            )
     return document
 
 

@@ -5,10 +5,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
 
 from app.inputs import RegisterDate, Text
 from app.pupils.upn import normalise_upn
+
+
+class ProviderKind(StrEnum):
+    school = "school"
+    pru = "pru"
+    ap = "ap"
+    hospital = "hospital"
+    tuition = "tuition"
+    yos = "yos"
+    college = "college"
+    custody = "custody"
+    other = "other"
 
 
 class ProvisionType(StrEnum):
@@ -71,7 +83,23 @@ UPN = Annotated[
     AfterValidator(normalise_upn),
 ]
 Monday = Annotated[RegisterDate, AfterValidator(_monday)]
-HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5])]
+# Hours come as a number or a decimal string, 0 to 60 with at most two decimal places; the
+# description says as much as the server checks (pydantic would describe any string).
+HOURS_PATTERN = r"^(60(\.0{1,2})?|[1-5]?[0-9](\.[0-9]{1,2})?)$"
+HoursIn = Annotated[
+    Decimal,
+    Field(ge=0, le=60, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 60},
+                {"type": "string", "pattern": HOURS_PATTERN},
+            ],
+            "examples": [12.5],
+        },
+        mode="validation",
+    ),
+]
 # Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Name = Annotated[Text, Field(min_length=1, max_length=100)]

@@ -69,7 +69,8 @@ def test_the_service_refuses_to_start_on_a_malformed_year_group_setting(
         check=False,
     )
     assert started.returncode != 0
-    assert "full_time_hours_by_year_group" in started.stderr
+    assert "REGISTER_FULL_TIME_HOURS_BY_YEAR_GROUP" in started.stderr
+    assert "Traceback" not in started.stderr
     assert named in started.stderr
 
 

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -165,9 +164,9 @@ def test_a_generated_client_drives_the_register_end_to_end(
             **({"cursor": cursor} if cursor else {}),
         )
         seen += [item.upn for item in page.items]
-        if not page.next_:
+        if not page.cursor:
             break
-        cursor = parse_qs(urlsplit(page.next_).query)["cursor"][0]
+        cursor = page.cursor
     assert sorted(seen) == sorted(upns)
 
     summary = call("summary.get_summary", inspector, 200, as_at=as_at)
@@ -184,9 +183,14 @@ def test_a_generated_client_drives_the_register_end_to_end(
     assert sorted(row.upn for row in extract.items) == sorted(upns)
     assert extract.items[0].exclusion_type == m.ExclusionType.PERMANENT
 
+    csv = api("extracts.get_inspection_extract_csv").sync_detailed(client=inspector, as_at=as_at)
+    assert csv.status_code == 200
+    assert csv.content.decode().splitlines()[0].startswith("child_id,upn,")
+
     alerts = call("alerts.list_alerts", officer, 200, as_at=as_at)
     assert isinstance(alerts, m.AlertList)
     assert {alert.upn for alert in alerts.items} >= set(upns)
+    assert alerts.counts.no_school_on_roll == 7
 
 
 def test_suppressed_counts_parse_as_the_marker(generated: ModuleType, live_url: str) -> None:

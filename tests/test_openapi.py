@@ -1,13 +1,20 @@
 """The committed OpenAPI document is exactly what the app serves."""
 
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from app.openapi import openapi_document
+from app.vocabulary import HOURS_PATTERN, HoursIn
 
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+HOURS: TypeAdapter[Decimal] = TypeAdapter(HoursIn)
 
 
 def test_committed_spec_matches_the_app() -> None:
@@ -71,3 +78,23 @@ def test_the_documented_request_examples_are_accepted(
     ):
         response = client.post(path, json=example(path), headers=school_auth)
         assert response.status_code == expected, response.text
+
+
+@given(
+    st.one_of(
+        st.from_regex(HOURS_PATTERN, fullmatch=True),
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+    )
+)
+def test_hours_are_described_as_the_server_checks_them(value: Decimal | str) -> None:
+    """A typed client refuses what the server refuses: the description's pattern and bounds
+    admit an hours value only if the server accepts it."""
+    described = str(value) if isinstance(value, Decimal) else value
+    if re.fullmatch(HOURS_PATTERN, described):
+        assert 0 <= HOURS.validate_python(described) <= 60
+
+
+def test_hours_strings_that_are_not_hours_are_refused_by_the_description() -> None:
+    assert not any(re.fullmatch(HOURS_PATTERN, s) for s in ("banana", "61", "-1", "1.234", ""))
+    assert all(re.fullmatch(HOURS_PATTERN, s) for s in ("0", "12.5", "24.99", "60", "60.00"))

@@ -2,8 +2,9 @@
 
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from app.vocabulary import Hours
 
@@ -55,7 +56,20 @@ class LateReturn(BaseModel):
 
 class AlertList(BaseModel):
     week_commencing: date
-    counts: dict[AlertRule, int]
+    counts: Annotated[
+        dict[AlertRule, int],
+        # A closed object, so generated clients keep the rules' names as keys.
+        WithJsonSchema(
+            {
+                "type": "object",
+                "properties": {rule.value: {"type": "integer", "minimum": 0} for rule in AlertRule},
+                "additionalProperties": False,
+                "title": "AlertCounts",
+            }
+        ),
+    ] = Field(
+        description="The children or providers each rule finds (the rules `rule` names, or all)."
+    )
     items: list[Alert]
     late_returns: list[LateReturn] = Field(
         description="Providers late with the last term week's return (provider_return_missing)."

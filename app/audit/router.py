@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.audit.service import child_ids_for_upn, find_events
 from app.auth.dependencies import AdminPrincipal
+from app.cursors import Cursor, Page, continuation, decode_id_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import FromDate, Text, ToDate
 from app.pupils.dependencies import valid_upn
@@ -31,9 +32,8 @@ class AuditEventOut(BaseModel):
     address: str | None = Field(description="The caller's network address.")
 
 
-class AuditPage(BaseModel):
+class AuditPage(Page):
     items: list[AuditEventOut]
-    next: str | None
 
 
 @router.get("", operation_id="list_audit_events")
@@ -52,7 +52,10 @@ def audit_events(
     action: Annotated[Text | None, Query(max_length=60, examples=["get_pupil_status"])] = None,
     first: FromDate = None,
     last: ToDate = None,
-    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    cursor: Cursor = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, deprecated=True, description="Use `cursor`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     """Who read or wrote children's data, newest first. Every successful authenticated call is
@@ -68,10 +71,11 @@ def audit_events(
         action=action,
         first=first,
         last=last,
-        before_id=before_id,
+        before_id=decode_id_cursor(cursor) if cursor else before_id,
         limit=limit,
     )
-    next_url = None
-    if len(events) == limit:
-        next_url = str(request.url.include_query_params(before_id=events[-1].id))
-    return AuditPage(items=[AuditEventOut.model_validate(e) for e in events], next=next_url)
+    older = encode_cursor(events[-1].id) if len(events) == limit else None
+    return AuditPage(
+        items=[AuditEventOut.model_validate(e) for e in events],
+        **continuation(request, older, replacing=["before_id"]),
+    )

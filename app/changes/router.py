@@ -9,7 +9,7 @@ from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.changes.schemas import Change, ChangesPage
 from app.changes.service import changes_after
-from app.cursors import decode_version_cursor, encode_cursor
+from app.cursors import Cursor, continuation, decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.history.schemas import HistoryEntry
 
@@ -21,18 +21,20 @@ def changes(
     request: Request,
     session: SessionDep,
     _reader: OfficerPrincipal,
+    cursor: Cursor = None,
     after: Annotated[
         str | None,
-        Query(max_length=200, description="The cursor of the last change already read."),
+        Query(max_length=200, deprecated=True, description="The former name of `cursor`."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangesPage:
-    """Every change since `after`, in the order the changes committed: records created,
+    """Every change since `cursor`, in the order the changes committed: records created,
     replaced and withdrawn, provision ended (or an end replaced), and a child left with no open
     provision (`left_register`). Each carries the child's current UPN and its own cursor. Follow
     `next`; an empty page means you are caught up, so poll `next` again later. A child ageing
     out of compulsory school age is not a write: read it from the status."""
-    position = decode_version_cursor(after, parameter="after") if after else None
+    given, parameter = (cursor, "cursor") if cursor else (after, "after")
+    position = decode_version_cursor(given, parameter=parameter) if given else None
     found = changes_after(session, after=position, limit=limit)
     items = [
         Change(
@@ -44,9 +46,5 @@ def changes(
         for version, revision, upn in found
     ]
     children_read(request, (version.pupil_id for version, _, _ in found))
-    last = items[-1].cursor if items else after
-    return ChangesPage(
-        items=items,
-        after=last,
-        next=str(request.url.include_query_params(after=last)) if last else None,
-    )
+    last = items[-1].cursor if items else given
+    return ChangesPage(items=items, after=last, **continuation(request, last, replacing=["after"]))

@@ -24,13 +24,13 @@ class Readiness(BaseModel):
     head: str = Field(description="The latest revision this code knows.", examples=["0005"])
 
 
-@router.get("/healthz", operation_id="healthz")
+@router.get("/healthz", operation_id="healthz", openapi_extra={"security": []})
 def healthz() -> Health:
     """The process is alive."""
     return Health()
 
 
-@router.get("/readyz", operation_id="readyz")
+@router.get("/readyz", operation_id="readyz", openapi_extra={"security": []})
 def readyz(request: Request) -> Readiness:
     """The database is reachable and its schema is at the latest migration; otherwise 503."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()

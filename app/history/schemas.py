@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field
 
+from app.cursors import Page
 from app.models import ProvisionVersion, Revision
 from app.provision.schemas import RecordVersion
 from app.vocabulary import EndReason
@@ -79,10 +80,9 @@ class HistoryEntry(BaseModel):
         )
 
 
-class History(BaseModel):
+class History(Page):
     upn: str
     items: list[HistoryEntry] = Field(description="Newest first.")
-    next: str | None = Field(description="URL of the next (older) page, or null on the last.")
 
 
 def utc(moment: datetime) -> datetime:

@@ -1,22 +1,9 @@
 """Providers as the API shows them."""
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.inputs import Text
-
-
-class ProviderKind(StrEnum):
-    school = "school"
-    pru = "pru"
-    ap = "ap"
-    hospital = "hospital"
-    tuition = "tuition"
-    yos = "yos"
-    college = "college"
-    custody = "custody"
-    other = "other"
+from app.vocabulary import ProviderKind
 
 
 class ProviderCreate(BaseModel):

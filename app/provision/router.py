@@ -16,7 +16,7 @@ from app.audit.service import children_read
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
-from app.cursors import decode_version_cursor, encode_cursor
+from app.cursors import Cursor, continuation, decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
     InvalidContent,
@@ -94,7 +94,7 @@ def list_records(
     provider_id: Annotated[Id | None, Query()] = None,
     include_withdrawn: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
 ) -> SentRecords | Response:
     """The records a provider has sent, as it last sent them, newest change first: a provider
     lists its own; an LA officer any provider's (`provider_id`) or everyone's. With
@@ -125,15 +125,14 @@ def list_records(
         for version, revision, upn in found[:limit]
     ]
     children_read(request, (version.pupil_id for version, _, _ in found[:limit]))
-    next_url = None
+    last = None
     if len(found) > limit:
         version, revision, _ = found[limit - 1]
-        next_url = str(
-            request.url.include_query_params(cursor=encode_cursor(revision.number or 0, version.id))
-        )
+        last = encode_cursor(revision.number or 0, version.id)
+    page = continuation(request, last)
     if wants_csv(request):
-        return _sent_csv(items, next_url=next_url)
-    return SentRecords(items=items, next=next_url)
+        return _sent_csv(items, next_url=page["next"])
+    return SentRecords(items=items, **page)
 
 
 def _sent_csv(items: list[SentRecord], *, next_url: str | None) -> Response:

@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.cursors import Page
 from app.inputs import Id, RegisterDate, field_error, today
 from app.register.rules import monday_of
 from app.vocabulary import (
@@ -249,6 +250,5 @@ class SentRecord(RecordVersion):
     withdrawn: bool = Field(description="Withdrawn as sent in error (rule 9).")
 
 
-class SentRecords(BaseModel):
+class SentRecords(Page):
     items: list[SentRecord] = Field(description="Newest change first.")
-    next: str | None = Field(description="URL of the next page, or null on the last page.")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.audit.service import touched
 from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
+from app.cursors import Cursor, continuation, decode_id_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.history.schemas import History, HistoryEntry, utc
@@ -158,19 +159,19 @@ def pupil_history(
     pupil: ReadablePupil,
     request: Request,
     session: SessionDep,
-    before_id: Annotated[Id | None, Query()] = None,
+    cursor: Cursor = None,
+    before_id: Annotated[Id | None, Query(deprecated=True, description="Use `cursor`.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> History:
     """Every submission, replacement, withdrawal and end for the child, newest first, with the
     client that made it and when. Nothing sent to the register is ever lost."""
-    versions = versions_of(session, pupil_id=pupil.id, before_id=before_id, limit=limit)
-    next_url = None
-    if len(versions) == limit:
-        next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
+    before = decode_id_cursor(cursor) if cursor else before_id
+    versions = versions_of(session, pupil_id=pupil.id, before_id=before, limit=limit)
+    last = encode_cursor(versions[-1][0].id) if len(versions) == limit else None
     return History(
         upn=pupil.upn,
         items=[HistoryEntry.of(version, revision) for version, revision in versions],
-        next=next_url,
+        **continuation(request, last, replacing=["before_id"]),
     )
 
 

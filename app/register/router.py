@@ -4,12 +4,11 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
-from app.cursors import MAX_ID, decode_cursor, encode_cursor
+from app.cursors import MAX_ID, Cursor, Page, continuation, decode_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
@@ -27,11 +26,10 @@ from app.vocabulary import Hours, ProvisionType
 router = APIRouter(tags=["register"])
 
 
-class RegisterPage(BaseModel):
+class RegisterPage(Page):
     week_commencing: date
     threshold_hours: Hours
     items: list[PupilStatus]
-    next: str | None = Field(description="URL of the next page, or null on the last page.")
 
 
 @router.get("/register", operation_id="list_register")
@@ -45,7 +43,7 @@ def register(
     provision_type: ProvisionType | None = None,
     provider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
 ) -> RegisterPage:
     """Every child on the register as at the week containing `as_at`, longest below threshold
     first (then by UPN). Filter by `below_threshold`, `min_weeks_below`, and by a provision type
@@ -81,19 +79,17 @@ def register(
         calendar=calendar,
     )
     children_read(request, (pupil.id for pupil, _ in page))
-    next_url = None
+    last_cursor = None
     if len(rows) > limit:
         _, last = page[-1]
-        next_url = str(
-            request.url.include_query_params(cursor=_encode(last.below_since, last.pupil_id))
-        )
+        last_cursor = _encode(last.below_since, last.pupil_id)
     return RegisterPage(
         week_commencing=week,
         threshold_hours=threshold_for(
             week, full_time_hours=settings.full_time_hours, calendar=calendar
         ),
         items=items,
-        next=next_url,
+        **continuation(request, last_cursor),
     )
 
 

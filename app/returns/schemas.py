@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.inputs import Id
-from app.vocabulary import Monday
+from app.vocabulary import Monday, ProviderKind
 
 
 class ReturnStatus(StrEnum):
@@ -36,7 +36,7 @@ class NilReturnOut(BaseModel):
 class ReturnLine(BaseModel):
     provider_id: int
     provider_name: str
-    provider_kind: str
+    provider_kind: ProviderKind
     children_due: int = Field(description="Children whose provision with it was open that week.")
     children_returned: int = Field(description="Of those, children it sent a record for.")
     status: ReturnStatus

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -44,6 +45,27 @@ def test_an_officers_extract_is_logged_with_the_number_of_children(
     assert event["query"] == {"as_at": week(0).isoformat()}
     [write] = events(client, admin, action="submit_provision_batch")
     assert write["children"] == 3 and write["method"] == "POST"
+    assert client.get("/api/v1/extracts/inspection.csv", headers=officer).status_code == 200
+    [as_csv] = events(client, admin, action="get_inspection_extract_csv")
+    assert as_csv["children"] == 3
+
+
+def test_the_trail_pages_by_cursor_and_by_the_former_before_id(
+    client: TestClient, admin: Headers, officer: Headers
+) -> None:
+    for _ in range(3):
+        assert client.get("/api/v1/register", headers=officer).status_code == 200
+    first = client.get("/api/v1/audit", params={"limit": 2}, headers=admin).json()
+    assert parse_qs(urlsplit(first["next"]).query)["cursor"] == [first["cursor"]]
+    second = client.get(
+        "/api/v1/audit", params={"limit": 2, "cursor": first["cursor"]}, headers=admin
+    ).json()
+    before_id = first["items"][-1]["id"]
+    former = client.get(
+        "/api/v1/audit", params={"limit": 2, "before_id": before_id}, headers=admin
+    ).json()
+    assert second["items"] == former["items"] and second["items"][0]["id"] < before_id
+    assert "before_id" not in former["next"]
 
 
 def test_reading_a_child_records_who_and_which_child(

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 
@@ -21,16 +22,16 @@ def read_feed(client: TestClient, auth: Headers, **params: Any) -> dict[str, Any
 
 
 def follow(
-    client: TestClient, auth: Headers, after: str | None, limit: int = 2
+    client: TestClient, auth: Headers, cursor: str | None, limit: int = 2
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Every change after a cursor, page by page until caught up, and where to continue."""
     changes: list[dict[str, Any]] = []
     while True:
-        page = read_feed(client, auth, limit=limit, after=after)
+        page = read_feed(client, auth, limit=limit, cursor=cursor)
         if not page["items"]:
-            return changes, after
+            return changes, cursor
         changes += page["items"]
-        after = page["after"]
+        cursor = page["cursor"]
 
 
 def mirror(changes: list[dict[str, Any]]) -> dict[tuple[str, int, str], float]:
@@ -119,6 +120,23 @@ def test_only_officers_read_the_feed_and_a_bad_cursor_is_named(
     client: TestClient, officer: Headers, school_auth: Headers
 ) -> None:
     assert_problem(client.get(CHANGES, headers=school_auth), 403)
-    response = client.get(CHANGES, params={"after": "not-a-cursor"}, headers=officer)
-    body = assert_problem(response, 422)
-    assert [error["parameter"] for error in body["errors"]] == ["after"]
+    for parameter in ("cursor", "after"):
+        response = client.get(CHANGES, params={parameter: "not-a-cursor"}, headers=officer)
+        body = assert_problem(response, 422)
+        assert [error["parameter"] for error in body["errors"]] == [parameter]
+
+
+def test_the_former_parameter_after_still_continues_the_feed(
+    client: TestClient, officer: Headers, school_auth: Headers
+) -> None:
+    _, start = follow(client, officer, None)
+    submit(client, school_auth, record(make_upn(72)), record(make_upn(73)))
+    first = read_feed(client, officer, cursor=start, limit=1)
+    assert first["after"] == first["cursor"] == first["items"][0]["cursor"]
+    by_after = read_feed(client, officer, after=first["cursor"])
+    by_cursor = read_feed(client, officer, cursor=first["cursor"])
+    assert by_after["items"] and by_after["items"] == by_cursor["items"]
+    assert by_after["cursor"] == by_cursor["cursor"] == by_after["items"][-1]["cursor"]
+    # The next link names the position once, as `cursor`.
+    query = parse_qs(urlsplit(by_after["next"]).query)
+    assert "after" not in query and query["cursor"] == [by_after["cursor"]]

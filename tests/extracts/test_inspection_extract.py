@@ -166,10 +166,24 @@ def test_the_extract_agrees_with_the_register(client: TestClient, officer: Heade
 
 
 @pytest.mark.usefixtures("mixed_register")
+def test_the_csv_operation_answers_what_accept_text_csv_does(
+    client: TestClient, officer: Headers
+) -> None:
+    """Typed clients call `GET /extracts/inspection.csv` (CSV only) rather than the header."""
+    own = client.get(
+        "/api/v1/extracts/inspection.csv", params={"as_at": week(2).isoformat()}, headers=officer
+    )
+    assert own.status_code == 200 and own.headers["content-type"].startswith("text/csv")
+    assert own.text == extract(client, officer, accept="text/csv").text
+    assert own.headers["content-disposition"].endswith('.csv"')
+
+
+@pytest.mark.usefixtures("mixed_register")
 def test_the_extract_is_for_inspectors_and_officers_only(
     client: TestClient, school_auth: Headers
 ) -> None:
-    assert client.get("/api/v1/extracts/inspection", headers=school_auth).status_code == 403
+    for path in ("/api/v1/extracts/inspection", "/api/v1/extracts/inspection.csv"):
+        assert client.get(path, headers=school_auth).status_code == 403
 
 
 def test_an_empty_register_gives_an_empty_but_valid_extract(

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.cursors import decode_id_cursor
 from tests.builders import make_upn, record, submit, week
 from tests.provision import RECORDS, Headers, assert_problem, status_of
 
@@ -88,7 +89,7 @@ def test_every_change_is_kept_newest_first_with_who_and_when(
     assert items[0]["record"] is None and items[3]["end_date"] is None
 
 
-def test_history_pages_follow_next(
+def test_history_pages_follow_next_or_the_cursor(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
     submit(client, officer, *(hours_from(school, n, 10) for n in range(5)))
@@ -98,6 +99,11 @@ def test_history_pages_follow_next(
     weeks = [item["week_commencing"] for item in first["items"] + rest["items"]]
     assert sorted(weeks) == [week(n).isoformat() for n in range(5)]
     assert len(set(weeks)) == 5
+    assert history(client, officer, cursor=first["cursor"]) == rest
+    assert rest["cursor"] is None and rest["next"] is None
+    # The former position parameter, a row id, still pages the same way.
+    assert history(client, officer, before_id=decode_id_cursor(first["cursor"])) == rest
+    assert_problem(client.get(f"/api/v1/pupils/{CHILD}/history?cursor=x", headers=officer), 422)
 
 
 def test_only_la_officers_read_a_childs_history(
