@@ -1,7 +1,7 @@
 """A child's page: status with providers by name, the school year's hours against full time,
 alerts, history, what the register knew at an earlier moment, and the officer's actions."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -34,7 +34,7 @@ from app.register.service import latest_register_weeks, load_calendar
 from app.register.status import statuses
 from app.vocabulary import EndReason, Monday
 from app.web.charts import Series, hours_chart
-from app.web.forms import Blank
+from app.web.forms import Blank, field_errors
 from app.web.home import RULE_NAMES
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -51,7 +51,7 @@ DONE = {
 }
 
 
-def _child(session: Session, signed: SignedIn, upn: str, *, lock: bool = False) -> Pupil:
+def readable_child(session: Session, signed: SignedIn, upn: str, *, lock: bool = False) -> Pupil:
     """The child at this UPN, or a GOV.UK 'not found' page saying what was wrong."""
     try:
         normalised = normalise_upn(upn)
@@ -201,7 +201,7 @@ def child(
     done: Annotated[Blank[str], Query(max_length=20)] = None,
 ) -> HTMLResponse:
     """A child's page."""
-    pupil = _child(session, signed, upn)
+    pupil = readable_child(session, signed, upn)
     try:
         moment = _moment(known_at)
     except ValidationError:
@@ -214,20 +214,6 @@ def child(
             errors={"known_at": "Enter the date and time as day, month, year, hours and minutes"},
         )
     return child_page(request, session, signed, pupil, week=week, known_at=moment, done=done)
-
-
-def _field_errors(exc: ValidationError | ProblemError, fields: Sequence[str]) -> dict[str, str]:
-    """What to fix, by form field: from the schema's checks or the service's, as the API says."""
-    found: dict[str, str] = {}
-    if isinstance(exc, ValidationError):
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else fields[0]
-            found.setdefault(field if field in fields else fields[0], error["msg"])
-        return found
-    for entry in exc.errors:
-        field = str(entry.get("pointer", "")).strip("/").split("/")[0]
-        found.setdefault(field if field in fields else fields[0], str(entry["detail"]))
-    return found or {fields[0]: exc.detail}
 
 
 def _acted(upn: str, done: str) -> RedirectResponse:
@@ -246,7 +232,7 @@ def end_provision(
     end_reason: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """End one provision of the child, or all of them."""
-    pupil = _child(session, signed, upn, lock=True)
+    pupil = readable_child(session, signed, upn, lock=True)
     sent = {"provider_id": provider_id or None, "end_date": end_date, "end_reason": end_reason}
     fields = ["end_date", "end_reason", "provider_id"]
     try:
@@ -267,7 +253,7 @@ def end_provision(
             signed,
             pupil,
             week=None,
-            errors=_field_errors(exc, fields),
+            errors=field_errors(exc, fields),
             values=sent,
         )
     request.state.children = 1
@@ -289,7 +275,7 @@ def withdraw_record(
     record: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Withdraw one record sent in error."""
-    pupil = _child(session, signed, upn, lock=True)
+    pupil = readable_child(session, signed, upn, lock=True)
     provider, _, week = record.partition("/")
     try:
         chosen = _Withdrawal.model_validate({"provider_id": provider, "week_commencing": week})
@@ -321,7 +307,7 @@ def upn_change(
     new_upn: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Give the child a new UPN."""
-    pupil = _child(session, signed, upn)
+    pupil = readable_child(session, signed, upn)
     try:
         body = UpnChangeIn.model_validate({"new_upn": new_upn})
         changed = change_upn(
@@ -339,7 +325,7 @@ def upn_change(
             signed,
             pupil,
             week=None,
-            errors=_field_errors(exc, ["new_upn"]),
+            errors=field_errors(exc, ["new_upn"]),
             values={"new_upn": new_upn},
         )
     request.state.children = 2 if changed.merged else 1

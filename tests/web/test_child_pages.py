@@ -44,11 +44,14 @@ def test_the_register_lists_filters_searches_and_downloads(
     assert f"/children/{OTHER}" not in below.text
     found = officer_browser.get("/register", params={"week": week(2).isoformat(), "q": "lovel"})
     assert "1 child on the register matches" in found.text
-    by_upn = officer_browser.get("/register", params={"week": week(2).isoformat(), "q": OTHER.lower()})
+    by_upn = officer_browser.get(
+        "/register", params={"week": week(2).isoformat(), "q": OTHER.lower()}
+    )
     assert f"/children/{OTHER}" in by_upn.text
     # Filters left on "Any" arrive empty and narrow nothing.
     anything = officer_browser.get(
-        "/register", params={"week": week(2).isoformat(), "provider": "", "reason": "", "year_group": ""}
+        "/register",
+        params={"week": week(2).isoformat(), "provider": "", "reason": "", "year_group": ""},
     )
     assert "2 children on the register match" in anything.text
     csv = officer_browser.get("/register", params={"week": week(2).isoformat(), "format": "true"})
