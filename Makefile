@@ -12,7 +12,7 @@ REGISTER_ADMIN_EMAIL ?= admin@example.org
 REGISTER_ADMIN_PASSWORD ?= local-development-admin-password
 DEMO ?=
 
-.PHONY: install run test lint bench openapi lock reset clean frontend screenshots
+.PHONY: install run test lint bench bench-pages openapi lock reset clean frontend screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ lock: install
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Each page's p50/p99 and weight on the demo LA (docs/PERFORMANCE.md, docs/bench-pages.json).
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 # Drop the local database (keeping .venv), so `make run DEMO=1` loads the demo afresh.
 reset:

@@ -56,6 +56,13 @@ def find_alerts(
     return Alerts(counts, findings)
 
 
+def alerts_for_child(
+    session: Session, *, pupil_id: int, as_at: date, calendar: SchoolCalendar, settings: Settings
+) -> list[Finding]:
+    """The alerts one child is on as at the day (a child's page)."""
+    return _Checks(session, as_at, calendar, settings).for_child(pupil_id)
+
+
 @dataclass(frozen=True)
 class Listed:
     """The alert list as shown, and how many children's records it reveals (for the audit)."""
@@ -194,6 +201,22 @@ class _Checks:
         ]
         findings = [check.reason(row) for row in rows]
         return sorted(findings, key=_urgency)[:limit]
+
+    def for_child(self, pupil_id: int) -> list[Finding]:
+        """Every rule's findings for one child (an index probe each for rules over judgements)."""
+        findings = []
+        for check in self.on_register.values():
+            findings += [
+                check.reason(row)
+                for half in register_halves(self.week)
+                for row in self.session.execute(
+                    select(*LISTED).where(half, check.condition, PupilWeek.pupil_id == pupil_id)
+                )
+            ]
+        for rule in AlertRule:
+            if rule not in self.on_register and rule is not AlertRule.provider_return_missing:
+                findings += [f for f in self._grouped(rule) if f.pupil_id == pupil_id]
+        return findings
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
         settings, calendar, week = self.settings, self.calendar, self.week

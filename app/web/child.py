@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from app.alerts.schemas import AlertRule
-from app.alerts.service import find_alerts
+from app.alerts.service import alerts_for_child
 from app.config import Settings
 from app.database import SessionDep
 from app.errors import NotFound, ProblemError
@@ -141,13 +140,8 @@ def child_page(
         full_time=settings.full_time_hours,
         below=[w.below_threshold for w in weeks],
     )
-    found = find_alerts(
-        session,
-        as_at=chosen,
-        calendar=calendar,
-        settings=settings,
-        rules=[r for r in AlertRule if r is not AlertRule.provider_return_missing],
-        limit=10_000,
+    alerts = alerts_for_child(
+        session, pupil_id=pupil.id, as_at=chosen, calendar=calendar, settings=settings
     )
     history = [
         HistoryEntry.of(version, revision)
@@ -179,7 +173,7 @@ def child_page(
         weeks=weeks,
         shown=shown,
         hours=hours,
-        alerts=[f for f in found.findings if f.pupil_id == pupil.id],
+        alerts=alerts,
         rule_names=RULE_NAMES,
         history=history,
         open_providers=providers_to_end(session, pupil.id),

@@ -1,14 +1,16 @@
 """The LA officer's home: the week's headline figures, alerts, late returns and the trend."""
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.alerts.schemas import AlertRule
+from app.alerts.schemas import AlertList, AlertRule
 from app.alerts.service import alert_list
 from app.database import SessionDep
 from app.register.rules import WEEK
-from app.register.service import load_calendar
-from app.summary.service import DURATION_BANDS, figures, trend
+from app.register.service import load_calendar, register_version
+from app.summary.service import DURATION_BANDS, Figures, figures, trend
 from app.web.charts import Series, line_chart
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -37,15 +39,25 @@ def home(
     settings = request.app.state.settings
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
-    raw = figures(session, week=chosen, calendar=calendar, long_run_weeks=settings.long_run_weeks)
-    # Counts only: no child is named on the home page.
-    alerts = alert_list(session, as_at=chosen, rule=None, limit=0, settings=settings).alerts
-    points = trend(
-        session,
-        first=chosen - (TREND_WEEKS - 1) * WEEK,
-        last=chosen,
-        calendar=calendar,
-        long_run_weeks=settings.long_run_weeks,
+
+    def compute() -> tuple[Figures, AlertList, list[tuple[date, int, int, int]]]:
+        raw = figures(
+            session, week=chosen, calendar=calendar, long_run_weeks=settings.long_run_weeks
+        )
+        # Counts only: no child is named on the home page.
+        alerts = alert_list(session, as_at=chosen, rule=None, limit=0, settings=settings).alerts
+        points = trend(
+            session,
+            first=chosen - (TREND_WEEKS - 1) * WEEK,
+            last=chosen,
+            calendar=calendar,
+            long_run_weeks=settings.long_run_weeks,
+        )
+        return raw, alerts, points
+
+    # Kept until the register next changes, as the API's summaries are.
+    raw, alerts, points = request.app.state.aggregates.get_or_compute(
+        ("home", chosen, register_version(session)), compute
     )
     labels = [week.strftime("%-d %b") for week, *_ in points]
     chart = line_chart(

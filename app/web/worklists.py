@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.alerts.schemas import AlertRule
-from app.alerts.service import alert_list
+from app.alerts.service import Listed, alert_list
 from app.database import SessionDep
 from app.providers.service import list_providers
-from app.register.service import load_calendar
+from app.register.service import load_calendar, register_version
 from app.returns.service import children_missing, returns_for
 from app.web.forms import Blank
 from app.web.home import RULE_NAMES
@@ -33,8 +33,15 @@ def alerts(
 ) -> HTMLResponse:
     """Children needing action, rule by rule."""
     chosen = week_or_default(week, load_calendar(session))
-    listed = alert_list(
-        session, as_at=chosen, rule=rule, limit=SHOWN, settings=request.app.state.settings
+
+    def compute() -> Listed:
+        return alert_list(
+            session, as_at=chosen, rule=rule, limit=SHOWN, settings=request.app.state.settings
+        )
+
+    # Kept until the register next changes; every view is still audited with its children.
+    listed: Listed = request.app.state.aggregates.get_or_compute(
+        ("alerts page", chosen, rule, register_version(session)), compute
     )
     request.state.children = listed.children
     by_rule = {
