@@ -10,7 +10,7 @@ REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
 DEMO ?=
 
-.PHONY: install run test lint bench openapi lock reset clean
+.PHONY: install run test lint fuzz bench openapi lock reset clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: install node_modules/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# Schemathesis against the running register on the committed description: fixed seed, about
+# two minutes (FUZZ_SECONDS); any server error or answer off the description fails.
+fuzz: install
+	.ci/fuzz
 
 openapi: install
 	$(BIN)/python -m app.openapi > openapi/openapi.json

@@ -23,7 +23,11 @@ def changes(
     _reader: OfficerPrincipal,
     after: Annotated[
         str | None,
-        Query(max_length=200, description="The cursor of the last change already read."),
+        Query(
+            max_length=200,
+            description="The cursor of the last change already read, copied from an answer: "
+            "opaque; any other value is refused (422).",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangesPage:

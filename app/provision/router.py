@@ -94,7 +94,13 @@ def list_records(
     provider_id: Annotated[Id | None, Query()] = None,
     include_withdrawn: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Copied from `next`: an opaque cursor; any other value is refused (422).",
+        ),
+    ] = None,
 ) -> SentRecords | Response:
     """The records a provider has sent, as it last sent them, newest change first: a provider
     lists its own; an LA officer any provider's (`provider_id`) or everyone's. With

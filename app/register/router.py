@@ -45,7 +45,13 @@ def register(
     provision_type: ProvisionType | None = None,
     provider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Copied from `next`: an opaque cursor; any other value is refused (422).",
+        ),
+    ] = None,
 ) -> RegisterPage:
     """Every child on the register as at the week containing `as_at`, longest below threshold
     first (then by UPN). Filter by `below_threshold`, `min_weeks_below`, and by a provision type
