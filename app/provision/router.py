@@ -16,7 +16,7 @@ from app.audit.service import children_read
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
-from app.cursors import decode_version_cursor, encode_cursor
+from app.cursors import PageCursor, decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
     InvalidContent,
@@ -94,13 +94,7 @@ def list_records(
     provider_id: Annotated[Id | None, Query()] = None,
     include_withdrawn: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Copied from `next`: an opaque cursor; any other value is refused (422).",
-        ),
-    ] = None,
+    cursor: PageCursor = None,
 ) -> SentRecords | Response:
     """The records a provider has sent, as it last sent them, newest change first: a provider
     lists its own; an LA officer any provider's (`provider_id`) or everyone's. With

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, false, or_
 
 from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
-from app.cursors import MAX_ID, decode_cursor, encode_cursor
+from app.cursors import MAX_ID, PageCursor, decode_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
@@ -45,13 +45,7 @@ def register(
     provision_type: ProvisionType | None = None,
     provider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Copied from `next`: an opaque cursor; any other value is refused (422).",
-        ),
-    ] = None,
+    cursor: PageCursor = None,
 ) -> RegisterPage:
     """Every child on the register as at the week containing `as_at`, longest below threshold
     first (then by UPN). Filter by `below_threshold`, `min_weeks_below`, and by a provision type
