@@ -12,7 +12,7 @@ REGISTER_ADMIN_EMAIL ?= admin@example.org
 REGISTER_ADMIN_PASSWORD ?= local-development-admin-password
 DEMO ?=
 
-.PHONY: install run test lint bench bench-pages openapi lock reset clean frontend screenshots
+.PHONY: install run test lint fuzz bench bench-pages openapi lock reset clean frontend screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ test: lint
 # The pages at 1280 and 375 px, taken by the browser tests into docs/screenshots (README).
 screenshots: install node_modules/.installed
 	REGISTER_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -k photographed
+# Schemathesis against the running register on the committed description: fixed seed, about
+# two minutes (FUZZ_SECONDS); any server error or answer off the description fails.
+fuzz: install
+	.ci/fuzz
 
 openapi: install
 	$(BIN)/python -m app.openapi_file > openapi/openapi.json

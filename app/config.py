@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-do-not-deploy"
+MIN_ADMIN_SECRET = 24
 
 
 class Settings(BaseSettings):
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_batch_records: int = Field(default=5000, ge=1)
+    # Date-of-birth clashes a provider may have in a day before it may send only children it
+    # has sent before (docs/security.md: probing the register).
+    conflict_budget: int = Field(default=10, ge=1)
 
     # Processes serving requests (one per core). Each holds up to twice the pool size in
     # database connections and admits that many requests at once; keep the total under the
@@ -117,6 +121,19 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def refuse_weak_admin_secret(self) -> "Settings":
+        secret = self.admin_client_secret
+        if self.environment in ("production", "sandbox") and (
+            (secret is None) != (self.admin_client_id is None)
+            or (secret is not None and len(secret.get_secret_value()) < MIN_ADMIN_SECRET)
+        ):
+            raise ValueError(
+                f"REGISTER_ADMIN_CLIENT_SECRET must be a secret of {MIN_ADMIN_SECRET}+ "
+                "characters, set with REGISTER_ADMIN_CLIENT_ID, outside development"
+            )
+        return self
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL with the psycopg 3 driver named for PostgreSQL."""
@@ -135,3 +152,24 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings."""
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or the process stops with one line naming each missing or weak setting:
+    never a traceback, and never a value (pydantic would print the secrets beside it)."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = [_named(error) for error in exc.errors(include_input=False, include_url=False)]
+        raise SystemExit("register cannot start: " + "; ".join(problems)) from None
+
+
+def _named(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a check across settings names them itself
+        return message
+    field = Settings.model_fields.get(str(error["loc"][0]))
+    alias = field.validation_alias if field else None
+    names = alias.choices if isinstance(alias, AliasChoices) else []
+    name = str(names[0]) if names else f"REGISTER_{str(error['loc'][0]).upper()}"
+    return f"{name}: {message}"

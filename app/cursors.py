@@ -3,12 +3,23 @@
 import base64
 import binascii
 import json
+from typing import Annotated
+
+from fastapi import Query
 
 from app.errors import InvalidContent
 
 # Upper bounds of the columns cursors carry: 64-bit register numbers, 32-bit row ids.
 MAX_NUMBER = 2**63 - 1
 MAX_ID = 2**31 - 1
+# A page's `cursor` parameter: what a client (or a fuzzer) cannot guess, the description says.
+PageCursor = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Copied from `next`: an opaque cursor; any other value is refused (422).",
+    ),
+]
 
 
 def encode_cursor(*position: int) -> str:

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.alerts.router import router as alerts_router
+from app.audit.refusals import RefusalAudit
 from app.audit.router import router as audit_router
 from app.audit.service import audit_trail
 from app.auth.router import router as clients_router
@@ -26,7 +27,7 @@ from app.errors import install_problem_handlers
 from app.extracts.router import router as extracts_router
 from app.headers import NoStore
 from app.health.router import router as health_router
-from app.limits import BodySizeLimit, ConnectionAdmission
+from app.limits import BatchTurns, BodySizeLimit, ConnectionAdmission
 from app.observability.logs import RequestLog
 from app.observability.metrics import Metrics
 from app.openapi import TAGS, install_openapi
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.batch_turns = BatchTurns(settings.concurrent_batches)
     app.state.aggregates = AggregateCache(size=settings.aggregate_cache_size)
     app.state.token_throttle = TokenThrottle(
         limit=settings.token_failure_limit, storage_url=settings.redis_url
@@ -136,13 +138,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_conflict_recorder(app)
     install_openapi(app)
+    app.add_middleware(RefusalAudit, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         ConnectionAdmission,
         capacity=connection_capacity(
             settings.sqlalchemy_url, pool_size=settings.database_pool_size
         ),
-        batches=settings.concurrent_batches,
     )
     app.add_middleware(NoStore, prefix=API_PREFIX)
     app.add_middleware(RequestLog, metrics=metrics)

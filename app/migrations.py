@@ -35,11 +35,11 @@ def upgrade_to_head(settings: Settings) -> None:
 
 if __name__ == "__main__":
     # The deployment's one-off migration step: `python -m app.migrations`.
-    from app.config import get_settings
+    from app.config import settings_or_exit
     from app.observability.logs import configure_logging
 
     configure_logging()
-    settings = get_settings()
+    settings = settings_or_exit()
     upgrade_to_head(settings)
     logging.getLogger("register").info(
         "migrated to head", extra={"database": settings.database_url_for_display}

@@ -174,6 +174,10 @@ def error_statuses(route: RouteContext, method: str) -> dict[int, str]:
     if authenticated and method in WRITES:
         statuses[409] = ERRORS[409]
     if _has_body(route):
+        statuses[400] = (
+            "The body cannot be read as sent: it is not UTF-8, or not the media type its "
+            "Content-Type names."
+        )
         statuses[413] = ERRORS[413]
     if _has_body(route) or _parameters(route.dependant):
         # A route may answer invalid input otherwise (the token endpoint: 400, RFC 6749).

@@ -9,7 +9,7 @@ import logging
 
 import uvicorn
 
-from app.config import Settings, get_settings
+from app.config import Settings, settings_or_exit
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.observability.logs import configure_logging
@@ -26,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
 
     configure_logging()
-    settings = get_settings()
+    settings = settings_or_exit()
     if args.migrate:
         upgrade_to_head(settings)
     app = create_app(settings)
@@ -48,20 +48,7 @@ def main() -> None:
         },
     )
     if settings.environment == "development":
-        # A human is at the terminal: say how to start, with the development secret only.
-        secret = settings.admin_client_secret
-        print(
-            f"\nRegister for {settings.la_name} ({settings.la_code}) on "
-            f"{settings.database_url_for_display}\n"
-            f"  API:   {base}/api/v1\n"
-            f"  Docs:  {base}/docs\n"
-            f"  Token: curl -s -X POST {base}/api/v1/auth/token "
-            f"-d grant_type=client_credentials "
-            f"-d client_id={settings.admin_client_id or '<REGISTER_ADMIN_CLIENT_ID>'} "
-            f"-d client_secret={secret.get_secret_value() if secret else '<secret>'}\n"
-            f"{_sign_in_help(base, settings, demo=args.demo)}",
-            flush=True,
-        )
+        print(banner(settings, base) + sign_in_help(settings, base, demo=args.demo), flush=True)
     if settings.workers == 1:
         uvicorn.run(
             app,
@@ -85,17 +72,35 @@ def main() -> None:
         )
 
 
-def _sign_in_help(base: str, settings: Settings, *, demo: bool) -> str:
-    """Where people sign in, and as whom on the development machine."""
+def banner(settings: Settings, base: str) -> str:
+    """What a developer at the terminal needs to start: where the API is and how to get a
+    token. The secret is named, never printed: a terminal is scrolled back, shared, recorded."""
+    return (
+        f"\nRegister for {settings.la_name} ({settings.la_code}) on "
+        f"{settings.database_url_for_display}\n"
+        f"  API:   {base}/api/v1\n"
+        f"  Docs:  {base}/docs\n"
+        f"  Token: curl -s -X POST {base}/api/v1/auth/token "
+        f"-d grant_type=client_credentials "
+        f"-d client_id={settings.admin_client_id or '<REGISTER_ADMIN_CLIENT_ID>'} "
+        '-d client_secret="$REGISTER_ADMIN_CLIENT_SECRET"\n'
+        "         (the secret you set; `make run` sets a development one in the Makefile)\n"
+    )
+
+
+def sign_in_help(settings: Settings, base: str, *, demo: bool) -> str:
+    """Where people sign in, and as whom: the admin person's password is named, never printed;
+    the demo's people have fixed demo passwords, printed so a developer can click through."""
     from app.demo import DEMO_PEOPLE
 
-    accounts = []
-    if settings.admin_email and settings.admin_password:
-        accounts.append(("admin", settings.admin_email, settings.admin_password.get_secret_value()))
-    if demo:
-        accounts += [(role.value, email, password) for email, _, role, password in DEMO_PEOPLE]
     lines = [f"  Pages: {base}/sign-in"]
-    lines += [f"    {role:<11} {email}  password: {password}" for role, email, password in accounts]
+    if settings.admin_email:
+        lines.append(f"    admin       {settings.admin_email}  password: $REGISTER_ADMIN_PASSWORD")
+    if demo:
+        lines += [
+            f"    {role.value:<11} {email}  password: {password}"
+            for email, _, role, password in DEMO_PEOPLE
+        ]
     return "\n".join(lines) + "\n"
 
 

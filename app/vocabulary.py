@@ -67,10 +67,21 @@ def _monday(day: date) -> date:
 
 UPN = Annotated[
     str,
-    Field(min_length=1, max_length=20, examples=["B801200005001"]),
+    Field(
+        min_length=1,
+        max_length=20,
+        examples=["B801200005001"],
+        description="A unique pupil number: a check letter, the LA's 3 digits, 4 for the "
+        "establishment, 2 for the year and 3 for the serial (a temporary UPN ends in a letter). "
+        "Spaces and lower case are accepted; a wrong check letter is refused (422).",
+    ),
     AfterValidator(normalise_upn),
 ]
-Monday = Annotated[RegisterDate, AfterValidator(_monday)]
+Monday = Annotated[
+    RegisterDate,
+    AfterValidator(_monday),
+    Field(description="A Monday, the week's first day; any other day is refused (422)."),
+]
 HoursIn = Annotated[Decimal, Field(ge=0, le=60, decimal_places=2, examples=[12.5])]
 # Hours leave the API as JSON numbers; Decimal is kept inside so 24.99 never rounds to 25.
 Hours = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]

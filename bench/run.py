@@ -41,6 +41,7 @@ from app.migrations import upgrade_to_head
 from app.models import Pupil
 from app.register.rules import WEEK, monday_of
 from bench import api as http
+from bench.audit import storage as audit_storage
 from bench.load import (
     Autoanalyze,
     bulk_history,
@@ -248,6 +249,7 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
             resend = json.loads(body) | {"provider_id": provider_ids[index]}
             result["latency"]["summary_after_write"] = summary_after_writes(officer, resend, as_at)
         result["extract"] = extract(server, inspector, officer, url, as_at)
+        result["audit"] = audit_trail(admin, url, args.requests)
         result["race_probe"] = race_probe(server, admin, provider_ids, as_at)
         result["database_mb"] = _database_mb(url)
     finally:
@@ -505,6 +507,26 @@ def extract(
                 "server_vmhwm_mb_after": round(server.memory_kb("VmHWM") / 1024, 1),
             }
             log(f"extract {kind}: {result[kind]}")
+    return result
+
+
+def audit_trail(admin: http.Api, url: str, requests: int) -> dict[str, Any]:
+    """The trail after the run (every child each call read is named): its rows and size, and
+    how long GET /audit?upn=… takes to say who has seen a child."""
+    engine = make_engine(sqlalchemy_url(url))
+    with engine.connect() as connection:
+        upns = list(connection.scalars(select(Pupil.upn).order_by(func.random()).limit(1000)))
+    engine.dispose()
+    outcome = http.time_gets(
+        admin,
+        lambda i: f"/api/v1/audit?upn={upns[i % len(upns)]}",
+        requests=requests,
+        max_seconds=120,
+    )
+    result: dict[str, Any] = {"who_has_seen": outcome.summary()}
+    if not url.startswith("sqlite"):
+        result |= audit_storage(url)
+    log(f"audit: {result}")
     return result
 
 

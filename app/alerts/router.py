@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from app.alerts.schemas import AlertList, AlertRule
 from app.alerts.service import alert_list
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.inputs import AsAt, today
@@ -38,5 +39,5 @@ def alerts(
     listed = alert_list(
         session, as_at=as_at or today(), rule=rule, limit=limit, settings=request.app.state.settings
     )
-    request.state.children = listed.children
+    children_read(request, listed.pupil_ids)
     return listed.alerts

@@ -65,10 +65,10 @@ def alerts_for_child(
 
 @dataclass(frozen=True)
 class Listed:
-    """The alert list as shown, and how many children's records it reveals (for the audit)."""
+    """The alert list as shown, and the children whose records it reveals (for the audit)."""
 
     alerts: AlertList
-    children: int
+    pupil_ids: list[int]
 
 
 def alert_list(
@@ -139,7 +139,7 @@ def alert_list(
         ],
         truncated=sum(found.counts.values()) > len(shown),
     )
-    return Listed(alerts=alerts, children=len(pupil_ids))
+    return Listed(alerts=alerts, pupil_ids=pupil_ids)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,113 @@
-"""Recording and reading the audit trail."""
+"""Recording and reading the audit trail: who read, wrote or was refused which child, when."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypedDict
 
 from fastapi import Request
-from sqlalchemy import String, cast, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, func, insert, literal, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from app.auth.schemas import Principal
+from app.bulk import rows
 from app.database import SessionDep
-from app.models import AuditEvent
+from app.models import AuditChild, AuditEvent, Pupil, UpnChange
+
+# Refusals recorded beside the calls that succeeded: a caller probing for children or
+# credentials leaves a trace even though its request's own transaction rolled back.
+AUDITED_REFUSALS = frozenset({401, 403, 404, 409, 429})
+
+
+@dataclass
+class Touched:
+    """The children one request read, wrote or was refused, gathered while it runs."""
+
+    pupil_ids: set[int] = field(default_factory=set)
+    count: int = 0  # children changed that cannot be named cheaply (a calendar re-judgement)
+
+
+def touched(request: Request) -> Touched:
+    """The request's record of the children it touched."""
+    state = request.state
+    if not hasattr(state, "touched"):
+        state.touched = Touched()
+    found: Touched = state.touched
+    return found
+
+
+def children_read(request: Request, pupil_ids: Iterable[int]) -> None:
+    """Note children a request read or wrote (or was refused); its audit event names them."""
+    touched(request).pupil_ids.update(pupil_ids)
+
+
+def record_read(
+    session: Session,
+    who: Principal,
+    pupil_ids: Collection[int],
+    *,
+    action: str,
+    method: str = "GET",
+    path: str = "",
+    query: dict[str, str] | None = None,
+    status: int = 200,
+    address: str | None = None,
+    count: int = 0,
+) -> AuditEvent:
+    """Record that ``who`` read (or wrote, or was refused) these children; for pages as for
+    the API. The event is written in the caller's transaction."""
+    return record_event(
+        session,
+        client_id=who.client_id,
+        role=who.role,
+        pupil_ids=pupil_ids,
+        action=action,
+        method=method,
+        path=path,
+        query=query or {},
+        status=status,
+        address=address,
+        count=count,
+    )
+
+
+def record_event(
+    session: Session,
+    *,
+    client_id: str,
+    role: str,
+    pupil_ids: Collection[int],
+    action: str,
+    method: str,
+    path: str,
+    query: dict[str, str],
+    status: int,
+    address: str | None,
+    count: int = 0,
+) -> AuditEvent:
+    """One audit event and a row per child it touched."""
+    event = AuditEvent(
+        client_id=client_id[:64],
+        role=role[:20],
+        action=action[:60],
+        method=method[:10],
+        path=path[:300],
+        query=query,
+        children=max(count, len(pupil_ids)),
+        status=status,
+        address=address[:45] if address else None,
+    )
+    session.add(event)
+    if pupil_ids:
+        session.flush()
+        # One statement from one JSON document: an extract names 100,000 children.
+        named = rows(session, "audited", (("pupil_id", Integer()),), [(i,) for i in pupil_ids])
+        session.execute(
+            insert(AuditChild).from_select(
+                ["pupil_id", "event_id"], select(named.c.pupil_id, literal(event.id, Integer()))
+            )
+        )
+    return event
 
 
 def audit_trail(request: Request, session: SessionDep) -> Iterator[None]:
@@ -18,18 +117,50 @@ def audit_trail(request: Request, session: SessionDep) -> Iterator[None]:
     principal = getattr(request.state, "principal", None)
     if principal is None:  # the token endpoint: no caller yet, no children's data
         return
-    route = request.scope.get("route")
-    session.add(
-        AuditEvent(
-            client_id=principal.client_id,
-            role=principal.role,
-            action=getattr(route, "operation_id", None) or request.url.path,
-            method=request.method,
-            path=request.url.path[:300],
-            query=dict(request.query_params),
-            children=getattr(request.state, "children", 0),
-        )
+    found = touched(request)
+    record_event(
+        session,
+        client_id=principal.client_id,
+        role=principal.role,
+        pupil_ids=found.pupil_ids,
+        count=found.count,
+        status=200,
+        **_call(request),
     )
+
+
+def record_refusal(session: Session, request: Request, status: int) -> None:
+    """Record a refused call (in its own transaction: the call's has rolled back), with the
+    caller if known, the client id it claimed otherwise, and any child it asked about."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    found = touched(request)
+    record_event(
+        session,
+        client_id=principal.client_id if principal else getattr(request.state, "client_id", ""),
+        role=principal.role if principal else "",
+        pupil_ids=found.pupil_ids,
+        status=status,
+        **_call(request),
+    )
+
+
+class _Call(TypedDict):
+    action: str
+    method: str
+    path: str
+    query: dict[str, str]
+    address: str | None
+
+
+def _call(request: Request) -> _Call:
+    route = request.scope.get("route")
+    return {
+        "action": getattr(route, "operation_id", None) or request.url.path,
+        "method": request.method,
+        "path": request.url.path,
+        "query": dict(request.query_params),
+        "address": request.client.host if request.client else None,
+    }
 
 
 def find_events(
@@ -37,6 +168,7 @@ def find_events(
     *,
     client_id: str | None,
     action: str | None,
+    pupil_ids: Collection[int] | None = None,
     first: date | None,
     last: date | None,
     before_id: int | None,
@@ -44,6 +176,10 @@ def find_events(
 ) -> Sequence[AuditEvent]:
     """Events matching the filters, newest first."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if pupil_ids is not None:
+        query = query.where(
+            AuditEvent.id.in_(select(AuditChild.event_id).where(AuditChild.pupil_id.in_(pupil_ids)))
+        )
     if client_id is not None:
         query = query.where(AuditEvent.client_id == client_id)
     if action is not None:
@@ -57,13 +193,23 @@ def find_events(
     return session.scalars(query).all()
 
 
-def events_naming(session: Session, *, upns: Sequence[str], limit: int) -> Sequence[AuditEvent]:
-    """Calls and page views that named the child by any of its UPNs, newest first (what a
-    subject access request or the DPO asks: who looked at this child's record, and when)."""
-    named = [
-        or_(AuditEvent.path.contains(upn), cast(AuditEvent.query, String).contains(upn))
-        for upn in upns
-    ]
-    return session.scalars(
-        select(AuditEvent).where(or_(*named)).order_by(AuditEvent.id.desc()).limit(limit)
-    ).all()
+def child_ids_for_upn(session: Session, upn: str) -> set[int]:
+    """Every child record that is or was this UPN's child: the child at it, the one it belonged
+    to before a UPN change, and any child merged into either."""
+    changed = aliased(Pupil)
+    roots = set(
+        session.scalars(select(func.coalesce(Pupil.merged_into, Pupil.id)).where(Pupil.upn == upn))
+    ) | set(
+        session.scalars(
+            select(func.coalesce(changed.merged_into, changed.id))
+            .join(UpnChange, UpnChange.pupil_id == changed.id)
+            .where(UpnChange.old_upn == upn)
+        )
+    )
+    if not roots:
+        return set()
+    return roots | set(
+        session.scalars(
+            select(Pupil.id).where(or_(Pupil.merged_into.in_(roots), Pupil.id.in_(roots)))
+        )
+    )

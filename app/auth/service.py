@@ -65,14 +65,16 @@ def authenticate(session: Session, *, client_id: str, client_secret: str) -> Api
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
         verify_secret(UNKNOWN_SECRET_HASH, client_secret)
-    elif client.disabled_at is None and (
+    # A disabled client's secret is checked all the same, so it answers in the same time, with
+    # the same body, as an unknown one.
+    elif (
         verify_secret(client.secret_hash, client_secret)
         or (
             client.previous_secret_expires_at is not None
             and _utc(client.previous_secret_expires_at) > _now()
             and verify_secret(client.previous_secret_hash, client_secret)
         )
-    ):
+    ) and client.disabled_at is None:
         return client
     raise InvalidClient("Unknown client, wrong secret, or a disabled client.")
 
@@ -117,6 +119,8 @@ def principal_from_token(token: str, *, session: Session, settings: Settings) ->
     keys = verification_keys(settings)
     try:
         kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str | None):  # a list or object is no key's id (nor hashable)
+            raise invalid
         # Tokens issued before keys had ids were signed with the current key.
         key = keys[kid] if kid is not None else settings.jwt_signing_key.get_secret_value()
         claims = jwt.decode(
@@ -261,6 +265,8 @@ def set_enabled(session: Session, *, client_id: str, enabled: bool, caller: str)
         client.disabled_at = None
     elif client.disabled_at is None:
         client.disabled_at = _now()
+        # Tokens issued before it was disabled stay refused once it is enabled again.
+        client.token_generation += 1
     session.flush()
     return client_out(client)
 

@@ -1,5 +1,10 @@
-"""Throttling failed token requests and sign-ins, per client id (or email address) and per
-source address."""
+"""Throttling failed token requests (and sign-ins), per client id (or email address) from
+each address and per address.
+
+A client id is never counted on its own: failures from anywhere would then lock the real
+client out of its tokens. Counted per client id *and* address, an attacker locks out only
+itself; guessing a generated secret from many addresses is hopeless anyway (docs/security.md).
+"""
 
 import logging
 import math
@@ -42,7 +47,10 @@ class TokenThrottle:
 
     def _keys(self, client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
         failures = f"{self.what}-failures"
-        return (failures, "client", client_id), (failures, "address", address)
+        return (
+            (failures, "client-address", f"{client_id}|{address}"),
+            (failures, "address", address),
+        )
 
     def check(self, *, client_id: str, address: str) -> None:
         """Refuse with 429 a client id or address that has failed too often of late."""

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 
+from app.audit.service import touched
 from app.auth.dependencies import CurrentPrincipal, OfficerPrincipal
 from app.calendar.schemas import CalendarIn, CalendarOut
 from app.calendar.service import current_calendar, replace_calendar
@@ -27,5 +28,5 @@ def put_calendar(
     recomputed = replace_calendar(
         session, calendar=body, full_time_hours=request.app.state.settings.full_time_hours
     )
-    request.state.children = recomputed
+    touched(request).count = recomputed  # re-judged in SQL, not named one by one
     return CalendarOut(terms=body.terms, closures=body.closures, recomputed_children=recomputed)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
 from app.changes.schemas import Change, ChangesPage
 from app.changes.service import changes_after
@@ -22,7 +23,11 @@ def changes(
     _reader: OfficerPrincipal,
     after: Annotated[
         str | None,
-        Query(max_length=200, description="The cursor of the last change already read."),
+        Query(
+            max_length=200,
+            description="The cursor of the last change already read, copied from an answer: "
+            "opaque; any other value is refused (422).",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangesPage:
@@ -42,7 +47,7 @@ def changes(
         )
         for version, revision, upn in found
     ]
-    request.state.children = len({item.upn for item in items})
+    children_read(request, (version.pupil_id for version, _, _ in found))
     last = items[-1].cursor if items else after
     return ChangesPage(
         items=items,

@@ -3,14 +3,15 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from app.audit.service import children_read
 from app.auth.dependencies import ExtractPrincipal
 from app.csv_answers import CSV, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
 from app.extracts.service import (
     COLUMNS,
-    count_children,
     csv_lines,
+    extract_pupil_ids,
     json_chunks,
     streamed_rows,
 )
@@ -47,7 +48,7 @@ def inspection_extract(
     settings = request.app.state.settings
     week = monday_of(as_at or today())
     calendar = load_calendar(session)
-    request.state.children = count_children(session, week=week)
+    children_read(request, extract_pupil_ids(session, week=week))
     as_csv = wants_csv(request)
     rows = streamed_rows(request.app.state.sessionmaker, week=week, calendar=calendar)
     header = {

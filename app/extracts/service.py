@@ -1,17 +1,17 @@
 """The inspection extract, row by row: memory stays flat however many children there are."""
 
-import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.csv_answers import CsvWriter
 from app.models import Pupil, PupilWeek
 from app.register.facts import PROVISION_TYPES, codes
 from app.register.queries import REGISTER_ORDER, on_inspection_list, on_register_as_at
@@ -32,16 +32,11 @@ COLUMNS = (
 )
 
 
-def count_children(session: Session, *, week: date) -> int:
-    """How many children the extract lists for the week."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(PupilWeek)
-            .where(on_register_as_at(week), on_inspection_list())
-        )
-        or 0
-    )
+def extract_pupil_ids(session: Session, *, week: date) -> Sequence[int]:
+    """The children the extract lists for the week, for the audit trail."""
+    return session.scalars(
+        select(PupilWeek.pupil_id).where(on_register_as_at(week), on_inspection_list())
+    ).all()
 
 
 def extract_rows(
@@ -122,14 +117,14 @@ def json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Itera
 def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     """The rows as CSV with a header row, in chunks."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow(COLUMNS)
     for row in rows:
         row = row | {
             "provision_types": ";".join(row["provision_types"]),
             "below_25": "true" if row["below_25"] else "false",
         }
-        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
+        writer.writerow([None if row[c] is None else _plain(row[c]) for c in COLUMNS])
         yield from _flush(buffer)
     yield buffer.getvalue()
 

@@ -1,6 +1,6 @@
 """ORM models, together in one package; API schemas live beside each domain."""
 
-from app.models.audit import AuditEvent
+from app.models.audit import AuditChild, AuditEvent
 from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
@@ -13,6 +13,7 @@ from app.models.returns import NilReturn
 
 __all__ = [
     "ApiClient",
+    "AuditChild",
     "AuditEvent",
     "Base",
     "ClosureDay",

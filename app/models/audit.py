@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -23,3 +23,16 @@ class AuditEvent(Base):
     path: Mapped[str] = mapped_column(String(300))
     query: Mapped[dict[str, str]] = mapped_column(JSON)
     children: Mapped[int] = mapped_column(Integer)
+    # The answer's status (refused calls are recorded too) and the caller's address.
+    status: Mapped[int] = mapped_column(SmallInteger, server_default="200")
+    address: Mapped[str | None] = mapped_column(String(45))
+
+
+class AuditChild(Base):
+    """One child an event read, wrote or was refused: "who has seen this child?" is one index
+    range. No foreign key to the child: the trail outlives a sandbox's children."""
+
+    __tablename__ = "audit_event_children"
+
+    pupil_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)

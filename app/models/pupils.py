@@ -38,6 +38,8 @@ class DateOfBirthConflict(Base):
     """A rejected record whose date of birth disagreed with the register's."""
 
     __tablename__ = "date_of_birth_conflicts"
+    # A provider's clashes today, counted on every write it makes.
+    __table_args__ = (Index("ix_date_of_birth_conflicts_provider_seen", "provider_id", "seen_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), index=True)

@@ -1,22 +1,23 @@
 """Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
 withdrawing one sent in error, and stating that a provision ends."""
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from app.audit.service import children_read
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
 from app.csv_answers import CSV, csv_answer, wants_csv
-from app.cursors import decode_version_cursor, encode_cursor
+from app.cursors import PageCursor, decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
-    ProblemError,
     UnsupportedMediaType,
     render_problem,
 )
@@ -44,10 +45,11 @@ from app.provision.spreadsheets import (
     read_sheet,
     template_csv,
     template_xlsx,
+    too_many_records,
     validate_sheet,
 )
-from app.pupils.service import readable_pupil
-from app.pupils.upn import UpnQuery, is_temporary_upn, valid_upn
+from app.pupils.dependencies import LockedPupilInQuery, guarded_pupil
+from app.pupils.upn import is_temporary_upn
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["provision"])
@@ -87,7 +89,7 @@ def list_records(
     provider_id: Annotated[Id | None, Query()] = None,
     include_withdrawn: bool = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: PageCursor = None,
 ) -> SentRecords | Response:
     """The records a provider has sent, as it last sent them, newest change first: a provider
     lists its own; an LA officer any provider's (`provider_id`) or everyone's. With
@@ -117,7 +119,7 @@ def list_records(
         )
         for version, revision, upn in found[:limit]
     ]
-    request.state.children = len({item.upn for item in items})
+    children_read(request, (version.pupil_id for version, _, _ in found[:limit]))
     next_url = None
     if len(found) > limit:
         version, revision, _ = found[limit - 1]
@@ -169,7 +171,7 @@ def submit_record(
     if result.replaced:
         response.status_code = status.HTTP_200_OK
     request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
-    request.state.children = 1
+    children_read(request, result.pupil_ids)
     return ProvisionRecordOut.model_validate(
         body.model_dump(exclude={"given_name", "family_name"})
         | {
@@ -184,50 +186,72 @@ def submit_record(
 BATCH = TypeAdapter(ProvisionBatchIn)
 
 
-@router.post(
-    "/provision-records/batch",
-    operation_id="submit_provision_batch",
-    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV, XLSX)),
-    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
-)
-def submit_batch(
-    raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
-) -> BatchResult:
-    """Submit many records at once, all or nothing: if any record is invalid the answer is 422
-    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
-
-    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
-    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
-    record per row; each error then also names the cell's `row` and `column`."""
-    settings = request.app.state.settings
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def _read_batch(raw: bytes, media_type: str, most: int) -> ProvisionBatchIn:
+    """The body as a batch: a spreadsheet read within its limits, anything else as JSON."""
     if media_type in UNREADABLE_SHEETS:
         raise UnsupportedMediaType(
             f"An {UNREADABLE_SHEETS[media_type]} file cannot be read; save it as an Excel "
             'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
         )
     if media_type in (CSV, XLSX):
-        sheet = read_sheet(raw, media_type)
-        _within_limit(len(sheet.rows), settings.max_batch_records)
-        body = validate_sheet(sheet, BATCH)
-    else:
-        # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
-        try:
-            body = BATCH.validate_json(raw)
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
-            ) from exc
-        _within_limit(len(body.records), settings.max_batch_records)
+        return validate_sheet(read_sheet(raw, media_type, max_records=most), BATCH)
+    # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
+    try:
+        body = BATCH.validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    if len(body.records) > most:
+        raise too_many_records(most)
+    return body
+
+
+async def _parsed_batch(
+    raw: RawBody, request: Request, _writer: WriterPrincipal
+) -> ProvisionBatchIn:
+    """The caller's batch, parsed once the caller is known to be a writer."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    most = request.app.state.settings.max_batch_records
+    return await run_in_threadpool(_read_batch, raw, media_type, most)
+
+
+ParsedBatch = Annotated[ProvisionBatchIn, Depends(_parsed_batch)]
+
+
+async def _batch_turn(request: Request, _parsed: ParsedBatch) -> AsyncIterator[None]:
+    """The batch's turn to be stored, taken only once it has parsed."""
+    async with request.app.state.batch_turns.turn():
+        yield
+
+
+@router.post(
+    "/provision-records/batch",
+    operation_id="submit_provision_batch",
+    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV, XLSX)),
+    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
+    dependencies=[Depends(_batch_turn, scope="function")],
+)
+def submit_batch(
+    body: ParsedBatch, request: Request, session: SessionDep, principal: WriterPrincipal
+) -> BatchResult:
+    """Submit many records at once, all or nothing: if any record is invalid the answer is 422
+    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
+
+    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
+    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
+    record per row; each error then also names the cell's `row` and `column`. A spreadsheet is
+    read only up to its limits (columns, records, 32 MB unzipped, 5 seconds): past them the
+    answer is 413 or 400 and nothing is stored."""
     result = ingest(
         session,
         records=body.records,
         principal=principal,
-        settings=settings,
+        settings=request.app.state.settings,
         pointer_prefix="/records",
     )
     request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
-    request.state.children = len({r.upn for r in body.records})
+    children_read(request, result.pupil_ids)
     return BatchResult(
         received=len(body.records),
         created=result.created,
@@ -235,14 +259,6 @@ def submit_batch(
         ended=len(result.ended),
         warnings=result.warnings,
     )
-
-
-def _within_limit(records: int, most: int) -> None:
-    if records > most:
-        raise ProblemError(
-            f"At most {most} records per batch; split the submission.",
-            errors=[{"pointer": "/records", "detail": f"{records} records"}],
-        )
 
 
 @router.get(
@@ -289,14 +305,13 @@ def withdraw_record(
     request: Request,
     session: SessionDep,
     principal: WriterPrincipal,
-    upn: UpnQuery,
+    pupil: LockedPupilInQuery,
     week_commencing: Annotated[Monday, Query()],
     provider_id: Annotated[Id | None, Query()] = None,
 ) -> None:
     """Withdraw a record sent in error (for the wrong child or week). The register judges as if
     it had never been sent; the child's history keeps it. A provider withdraws its own records;
     an LA officer names `provider_id`."""
-    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn), lock=True)
     withdraw(
         session,
         principal=principal,
@@ -305,7 +320,6 @@ def withdraw_record(
         week_commencing=week_commencing,
         settings=request.app.state.settings,
     )
-    request.state.children = 1
 
 
 @router.post(
@@ -331,12 +345,12 @@ def end(
     once every provision has ended the child leaves the register from the next term week. A
     provider ends its own provision; an LA officer names `provider_id`, or leaves it out to end
     every open provision of the child. Ending the same arrangement again replaces its end."""
-    pupil, ended = end_provisions(
-        session, principal=principal, request=body, settings=request.app.state.settings
+    pupil = guarded_pupil(request, session, principal, body.upn, lock=True)
+    ended = end_provisions(
+        session, principal=principal, pupil=pupil, request=body, settings=request.app.state.settings
     )
     if all(e.replaced for e in ended):
         response.status_code = status.HTTP_200_OK
-    request.state.children = 1
     return ProvisionEndOut(
         upn=pupil.upn,
         ended=[
@@ -356,6 +370,7 @@ def install_conflict_recorder(app: FastAPI) -> None:
 
     @app.exception_handler(DateOfBirthMismatch)
     async def _record(request: Request, exc: DateOfBirthMismatch) -> JSONResponse:
+        children_read(request, (conflict.pupil_id for conflict in exc.seen))
         if exc.seen:
             await run_in_threadpool(_store, request.app.state.sessionmaker, exc.seen)
         return render_problem(exc)

@@ -1,9 +1,10 @@
 """Ingest: validate against the register, store idempotently, keep every version, re-judge the
 children touched; and withdrawing a record sent in error."""
 
+import logging
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
@@ -25,15 +26,15 @@ from sqlalchemy.orm import Session
 from app.auth.schemas import Principal, Role
 from app.bulk import insert_into, rows
 from app.config import Settings
-from app.errors import Conflict, Forbidden, InvalidContent, NotFound
+from app.errors import Conflict, Forbidden, InvalidContent, NotFound, TooManyRequests
 from app.history.service import RECORD_FIELDS, History, record_details
+from app.inputs import LONDON, today
 from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil, Revision
 from app.models import Provision as ProvisionRow
 from app.providers.acting import acting_provider
 from app.provision.ends import Ended, end_provision, providers_to_end
 from app.provision.schemas import ProvisionEndIn, ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
-from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes, refresh
 from app.register.rules import SchoolAge, compulsory_school_age
@@ -44,12 +45,15 @@ KEY_COLUMNS = (("pupil_id", Integer()), ("provider_id", Integer()), ("week_comme
 # A record's fields, typed as its columns, in RECORD_FIELDS order.
 FIELD_COLUMNS = tuple((name, getattr(ProvisionRecord, name).type) for name in RECORD_FIELDS)
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class IngestResult:
     created: int
     replaced: int
     provider_ids: list[int]
+    pupil_ids: list[int]  # the children written, for the audit trail
     ended: list[Ended]
     warnings: list[RecordWarning]
 
@@ -78,7 +82,7 @@ def ingest(
     """
     provider_ids = _resolve_providers(session, records, principal, pointer_prefix)
     _reject_repeated_keys(records, provider_ids, pointer_prefix)
-    pupils = _pupils_for(session, records, provider_ids, principal, pointer_prefix)
+    pupils = _pupils_for(session, records, provider_ids, principal, pointer_prefix, settings)
 
     keys = [
         (pupils[r.upn], provider_id, r.week_commencing)
@@ -141,6 +145,7 @@ def ingest(
         created=len(new_rows),
         replaced=len(records) - len(new_rows),
         provider_ids=provider_ids,
+        pupil_ids=sorted(set(pupils.values())),
         ended=ended,
         warnings=_school_age_warnings(records, pointer_prefix),
     )
@@ -176,11 +181,15 @@ def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]
 
 
 def end_provisions(
-    session: Session, *, principal: Principal, request: ProvisionEndIn, settings: Settings
-) -> tuple[Pupil, list[Ended]]:
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    request: ProvisionEndIn,
+    settings: Settings,
+) -> list[Ended]:
     """End a child's provision: the caller's own (a provider), the one named, or (an LA
     officer naming none) every open one; the child leaves the register once all have ended."""
-    pupil = readable_pupil(session, principal=principal, upn=request.upn, lock=True)
     if pupil.date_of_birth != request.date_of_birth:
         raise DateOfBirthMismatch(
             "The date of birth differs from the register's; nothing was stored.",
@@ -228,7 +237,7 @@ def end_provisions(
         for provider_id in provider_ids
     ]
     apply_changes(session, history, changes, settings=settings)
-    return pupil, ended
+    return ended
 
 
 def withdraw(
@@ -339,6 +348,7 @@ def _pupils_for(
     provider_ids: Sequence[int],
     principal: Principal,
     prefix: str,
+    settings: Settings,
 ) -> dict[str, int]:
     """The register's child (id) for each UPN, creating new ones; a date of birth never changes.
 
@@ -349,6 +359,10 @@ def _pupils_for(
     sent = {r.upn: r for r in records}
     born = _locked_children(session, sent)
     known = dict(born)
+    if principal.role is Role.provider:
+        _within_conflict_budget(
+            session, principal, len(sent), [child for child, _ in born.values()], settings
+        )
     new = [
         (upn, is_temporary_upn(upn), r.date_of_birth) for upn, r in sent.items() if upn not in born
     ]
@@ -381,6 +395,13 @@ def _pupils_for(
         else set()
     )
     if mismatched:
+        # A clash on a child the caller may not read is never pinned to its record: which UPN
+        # clashed would tell a provider that a child it never sent is on the register. Beside a
+        # clash on its own child it is not mentioned at all, so the answer is the same whether
+        # the other UPNs are on the register or not; alone, it is one guess, counted against
+        # the provider's daily budget.
+        hidden = [m for m in mismatched if born[m[1].upn][0] not in visible]
+        shown = [m for m in mismatched if born[m[1].upn][0] in visible]
         raise DateOfBirthMismatch(
             "A UPN was sent with a different date of birth; nothing was stored. "
             "Check the child's record, or ask the LA to correct the register.",
@@ -388,10 +409,21 @@ def _pupils_for(
                 {
                     "pointer": _pointer(prefix, i, "date_of_birth"),
                     "detail": f"UPN {record.upn} is on the register with date of birth "
-                    f"{_held(born[record.upn], visible)}; this record says {record.date_of_birth}",
+                    f"{born[record.upn][1]}; this record says {record.date_of_birth}",
                 }
-                for i, record, _ in mismatched
-            ],
+                for i, record, _ in shown
+            ]
+            + (
+                [
+                    {
+                        "pointer": prefix,
+                        "detail": "a record's date of birth differs from the register's for a "
+                        "child you have not sent before; the LA has been told and will check",
+                    }
+                ]
+                if hidden and not shown
+                else []
+            ),
             seen=[
                 DateOfBirthConflict(
                     pupil_id=born[record.upn][0],
@@ -451,9 +483,42 @@ def _repeats(keys: Sequence[Hashable]) -> Iterator[tuple[int, int]]:
             yield index, earlier
 
 
-def _held(child: tuple[int, date], visible: set[int]) -> date | str:
-    """Only a caller who may read the child is told the date of birth the register holds."""
-    return child[1] if child[0] in visible else "a different date"
+def _within_conflict_budget(
+    session: Session, principal: Principal, sent: int, child_ids: list[int], settings: Settings
+) -> None:
+    """A provider that has had its day's share of date-of-birth clashes may write only children
+    it has sent before: each clash is one guess at who is on the register, so guesses stay one
+    at a time under a limit. The LA is told (a warning in the log) and can lift it by tomorrow."""
+    since = datetime.combine(today(), time(), tzinfo=LONDON)
+    clashes = session.scalar(
+        select(func.count())
+        .select_from(DateOfBirthConflict)
+        .where(
+            DateOfBirthConflict.provider_id == principal.provider_id,
+            DateOfBirthConflict.seen_at >= since,
+        )
+    )
+    if (clashes or 0) < settings.conflict_budget:
+        return
+    # Any child new to the provider is refused, on the register or not, so the refusal itself
+    # says nothing about who is on it.
+    if len(child_ids) == sent and len(readable_pupil_ids(session, principal, child_ids)) == sent:
+        return
+    logger.warning(
+        "provider over its daily date-of-birth conflict budget; new children refused",
+        extra={"provider_id": principal.provider_id, "clashes": clashes},
+    )
+    raise TooManyRequests(
+        f"{clashes} records today had a date of birth that differs from the register's, so "
+        "until tomorrow this provider may send only children it has sent before. The LA has "
+        "been told; check the dates of birth with the LA.",
+        headers={"Retry-After": str(_seconds_to_midnight())},
+    )
+
+
+def _seconds_to_midnight() -> int:
+    now = datetime.now(LONDON)
+    return int((datetime.combine(now.date(), time(), tzinfo=LONDON) - now).total_seconds()) + 86400
 
 
 def _locked_children(session: Session, upns: Iterable[str]) -> dict[str, tuple[int, date]]:

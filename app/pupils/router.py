@@ -3,17 +3,18 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
+from app.audit.service import touched
 from app.auth.dependencies import OfficerPrincipal, PupilReaderPrincipal
 from app.database import SessionDep
 from app.errors import InvalidContent
 from app.history.schemas import History, HistoryEntry, utc
 from app.history.service import versions_of
 from app.inputs import AsAt, FromDate, Id, ToDate, today
+from app.pupils.dependencies import ReadablePupil, UpnPath, valid_upn
 from app.pupils.schemas import PupilWeeks, UpnChangeIn, UpnChangeOut
-from app.pupils.service import readable_pupil, status_known_at, week_details
-from app.pupils.upn import UPN_EXAMPLE, valid_upn
+from app.pupils.service import status_known_at, week_details
 from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
@@ -23,7 +24,6 @@ from app.register.status import previous_upns, statuses
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
 MAX_WEEKS = 260
-UpnPath = Annotated[str, Path(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
 AsKnownAt = Annotated[
     datetime | None,
     Query(
@@ -39,7 +39,7 @@ AsKnownAt = Annotated[
     response_model=NamedPupilStatus | PupilStatus,
 )
 def pupil_status(
-    upn: UpnPath,
+    pupil: ReadablePupil,
     request: Request,
     session: SessionDep,
     principal: PupilReaderPrincipal,
@@ -49,11 +49,9 @@ def pupil_status(
     """A child's status as at the week containing `as_at` (default today): whether on the
     register, hours across all providers, whether below threshold, since when and for how many
     term weeks. With `as_known_at`, the status as the register knew it at that moment."""
-    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
     week = monday_of(as_at or today())
     settings = request.app.state.settings
     calendar = load_calendar(session)
-    request.state.children = 1
     if as_known_at is not None:
         return status_known_at(
             session,
@@ -79,7 +77,7 @@ def pupil_status(
 
 @router.get("/{upn}/weeks", operation_id="get_pupil_weeks")
 def pupil_weeks(
-    upn: UpnPath,
+    pupil: ReadablePupil,
     request: Request,
     session: SessionDep,
     principal: PupilReaderPrincipal,
@@ -89,7 +87,6 @@ def pupil_weeks(
     """Week by week from `from` to `to` (default the 12 weeks to today): each week's total,
     threshold, whether on the register and below, whether unreported, and per-provider hours
     you may see."""
-    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
     last_week = monday_of(last or today())
     first_week = monday_of(first) if first else last_week - 11 * WEEK
     if first_week > last_week:
@@ -101,7 +98,6 @@ def pupil_weeks(
             f"At most {MAX_WEEKS} weeks at a time.",
             errors=[{"parameter": "from", "detail": f"range exceeds {MAX_WEEKS} weeks"}],
         )
-    request.state.children = 1
     return PupilWeeks(
         upn=pupil.upn,
         weeks=week_details(
@@ -118,18 +114,16 @@ def pupil_weeks(
 
 @router.get("/{upn}/history", operation_id="get_pupil_history")
 def pupil_history(
-    upn: UpnPath,
+    _officer: OfficerPrincipal,
+    pupil: ReadablePupil,
     request: Request,
     session: SessionDep,
-    principal: OfficerPrincipal,
     before_id: Annotated[Id | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> History:
     """Every submission, replacement, withdrawal and end for the child, newest first, with the
     client that made it and when. Nothing sent to the register is ever lost."""
-    pupil = readable_pupil(session, principal=principal, upn=valid_upn(upn))
     versions = versions_of(session, pupil_id=pupil.id, before_id=before_id, limit=limit)
-    request.state.children = 1
     next_url = None
     if len(versions) == limit:
         next_url = str(request.url.include_query_params(before_id=versions[-1][0].id))
@@ -168,8 +162,8 @@ def upn_change(
         upn=valid_upn(upn),
         new_upn=body.new_upn,
         settings=request.app.state.settings,
+        seen=touched(request).pupil_ids,
     )
-    request.state.children = 2 if changed.merged else 1
     return UpnChangeOut(
         upn=changed.pupil.upn,
         previous_upns=previous_upns(session, [changed.pupil.id]).get(changed.pupil.id, []),

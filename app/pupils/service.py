@@ -13,7 +13,11 @@ from app.auth.schemas import Principal
 from app.errors import NotFound
 from app.history.service import known_at
 from app.models import DateOfBirthConflict, ProvisionRecord, Pupil, PupilWeek, UpnChange
-from app.pupils.access import pupil_visible, sees_names, sees_provider_detail
+from app.pupils.access import (
+    readable_pupil_ids,
+    sees_names,
+    sees_provider_detail,
+)
 from app.pupils.schemas import WeekDetail
 from app.register.rules import (
     WEEK,
@@ -33,21 +37,27 @@ from app.register.status import present_status, previous_upns
 
 
 def readable_pupil(
-    session: Session, *, principal: Principal, upn: str, lock: bool = False
+    session: Session,
+    *,
+    principal: Principal,
+    upn: str,
+    lock: bool = False,
+    seen: set[int] | None = None,
 ) -> Pupil:
     """The child with this UPN (or who had it before a UPN change) if the caller may read them;
-    otherwise 404, never 403,
-    so a provider cannot learn who else is on the register. ``lock`` holds the child's row
-    until the transaction ends, as every write to a child's records does."""
-    pupil = None
+    otherwise 404, never 403, so a provider cannot learn who else is on the register. ``seen``
+    collects the children found, readable or not, for the audit trail. ``lock`` holds the
+    child's row until the transaction ends, as every write to a child's records does."""
     for pupil_id in (_now_at(upn), _formerly_at(upn)):
-        query = select(Pupil).where(Pupil.id == pupil_id, pupil_visible(principal))
+        query = select(Pupil).where(Pupil.id == pupil_id)
         pupil = session.scalar(query.with_for_update() if lock else query)
-        if pupil is not None:
-            break
-    if pupil is None:
-        raise NotFound(f"No child with UPN {upn} that you may see.")
-    return pupil
+        if pupil is None:
+            continue
+        if seen is not None:
+            seen.add(pupil.id)
+        if readable_pupil_ids(session, principal, [pupil.id]):
+            return pupil
+    raise NotFound(f"No child with UPN {upn} that you may see.")
 
 
 def _now_at(upn: str) -> ScalarSelect[int]:

@@ -27,11 +27,18 @@ class ChangedUpn:
 
 
 def change_upn(
-    session: Session, *, principal: Principal, upn: str, new_upn: str, settings: Settings
+    session: Session,
+    *,
+    principal: Principal,
+    upn: str,
+    new_upn: str,
+    settings: Settings,
+    seen: set[int] | None = None,
 ) -> ChangedUpn:
     """Give the child a new UPN, merging in the child already there (same date of birth), and
-    re-judge both from their first record; the old UPN keeps finding the child."""
-    child = readable_pupil(session, principal=principal, upn=upn, lock=True)
+    re-judge both from their first record; the old UPN keeps finding the child. ``seen``
+    collects the children touched, for the audit trail."""
+    child = readable_pupil(session, principal=principal, upn=upn, lock=True, seen=seen)
     old_upn = child.upn
     if new_upn == old_upn:
         raise InvalidContent(
@@ -39,6 +46,8 @@ def change_upn(
             errors=[{"pointer": "/new_upn", "detail": "is the child's UPN now"}],
         )
     there = session.scalar(select(Pupil).where(Pupil.upn == new_upn).with_for_update())
+    if there is not None and seen is not None:
+        seen.add(there.id)
     history = History(session, principal.client_id)
     changes = Changes()
     if there is None:

@@ -5,7 +5,7 @@ by itself (``rejudge_if_behind``). Children are re-judged in chunks, one transac
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import Settings, get_settings
+from app.config import Settings, settings_or_exit
 from app.database import make_engine, make_sessionmaker
 from app.models import ProvisionRecord, RegisterVersion
 from app.register.derived import Changes, refresh
@@ -63,7 +63,7 @@ def rejudge_if_behind(make_session: "sessionmaker[Session]", *, settings: Settin
 
 
 if __name__ == "__main__":
-    settings = get_settings()
+    settings = settings_or_exit()
     count = rejudge_everyone(
         make_sessionmaker(make_engine(settings.sqlalchemy_url)), settings=settings
     )

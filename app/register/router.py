@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, and_, or_
 
+from app.audit.service import children_read
 from app.auth.dependencies import OfficerPrincipal
-from app.cursors import MAX_ID, decode_cursor, encode_cursor
+from app.cursors import MAX_ID, PageCursor, decode_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
@@ -41,7 +42,7 @@ def register(
     provision_type: ProvisionType | None = None,
     provider_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: PageCursor = None,
 ) -> RegisterPage:
     """Every child on the register as at the week containing `as_at`, longest below threshold
     first (then by UPN). Filter by `below_threshold`, `min_weeks_below`, and by a provision type
@@ -70,7 +71,7 @@ def register(
         full_time_hours=settings.full_time_hours,
         calendar=calendar,
     )
-    request.state.children = len(items)
+    children_read(request, (pupil.id for pupil, _ in page))
     next_url = None
     if len(rows) > limit:
         _, last = page[-1]

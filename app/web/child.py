@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from app.alerts.service import alerts_for_child
+from app.audit.service import children_read
 from app.config import Settings
 from app.database import SessionDep
 from app.errors import NotFound, ProblemError
@@ -23,8 +24,9 @@ from app.providers.service import list_providers
 from app.provision.ends import providers_to_end
 from app.provision.schemas import ProvisionEndIn
 from app.provision.service import end_provisions, withdraw
+from app.pupils.dependencies import guarded_pupil
 from app.pupils.schemas import UpnChangeIn
-from app.pupils.service import readable_pupil, status_known_at, week_details
+from app.pupils.service import status_known_at, week_details
 from app.pupils.upn import normalise_upn
 from app.pupils.upn_changes import change_upn
 from app.register.listing import academic_year_starts
@@ -50,15 +52,16 @@ DONE = {
 }
 
 
-def readable_child(session: Session, signed: SignedIn, upn: str, *, lock: bool = False) -> Pupil:
-    """The child at this UPN, or a GOV.UK 'not found' page saying what was wrong."""
+def readable_child(
+    request: Request, session: Session, signed: SignedIn, upn: str, *, lock: bool = False
+) -> Pupil:
+    """The child at this UPN, named in the view's audit event, or a GOV.UK 'not found' page
+    saying what was wrong."""
     try:
         normalised = normalise_upn(upn)
     except ValueError as exc:
         raise NotFound(f"“{upn}” is not a UPN: {exc}.") from exc
-    return readable_pupil(
-        session, principal=person_principal(signed.person), upn=normalised, lock=lock
-    )
+    return guarded_pupil(request, session, person_principal(signed.person), normalised, lock=lock)
 
 
 class _Known(BaseModel):
@@ -153,7 +156,6 @@ def child_page(
     recorded_weeks = [
         (p.provider_id, w.week_commencing) for w in reversed(weeks) for p in w.providers
     ]
-    request.state.children = 1
     return page(
         request,
         "child.html",
@@ -195,7 +197,7 @@ def child(
     done: Annotated[Blank[str], Query(max_length=20)] = None,
 ) -> HTMLResponse:
     """A child's page."""
-    pupil = readable_child(session, signed, upn)
+    pupil = readable_child(request, session, signed, upn)
     try:
         moment = _moment(known_at)
     except ValidationError:
@@ -226,7 +228,7 @@ def end_provision(
     end_reason: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """End one provision of the child, or all of them."""
-    pupil = readable_child(session, signed, upn, lock=True)
+    pupil = readable_child(request, session, signed, upn, lock=True)
     sent = {"provider_id": provider_id or None, "end_date": end_date, "end_reason": end_reason}
     fields = ["end_date", "end_reason", "provider_id"]
     try:
@@ -236,6 +238,7 @@ def end_provision(
         end_provisions(
             session,
             principal=person_principal(signed.person),
+            pupil=pupil,
             request=body,
             settings=request.app.state.settings,
         )
@@ -250,7 +253,6 @@ def end_provision(
             errors=field_errors(exc, fields),
             values=sent,
         )
-    request.state.children = 1
     return _acted(pupil.upn, "ended")
 
 
@@ -269,7 +271,7 @@ def withdraw_record(
     record: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Withdraw one record sent in error."""
-    pupil = readable_child(session, signed, upn, lock=True)
+    pupil = readable_child(request, session, signed, upn, lock=True)
     provider, _, week = record.partition("/")
     try:
         chosen = _Withdrawal.model_validate({"provider_id": provider, "week_commencing": week})
@@ -287,7 +289,6 @@ def withdraw_record(
         if isinstance(exc, ProblemError):
             errors = {"record": exc.detail}
         return child_page(request, session, signed, pupil, week=None, errors=errors)
-    request.state.children = 1
     return _acted(pupil.upn, "withdrawn")
 
 
@@ -301,7 +302,7 @@ def upn_change(
     new_upn: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Give the child a new UPN."""
-    pupil = readable_child(session, signed, upn)
+    pupil = readable_child(request, session, signed, upn)
     try:
         body = UpnChangeIn.model_validate({"new_upn": new_upn})
         changed = change_upn(
@@ -322,5 +323,5 @@ def upn_change(
             errors=field_errors(exc, ["new_upn"]),
             values={"new_upn": new_upn},
         )
-    request.state.children = 2 if changed.merged else 1
+    children_read(request, [changed.pupil.id])
     return _acted(changed.pupil.upn, "upn")

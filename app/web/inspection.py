@@ -6,9 +6,10 @@ from itertools import islice
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from app.audit.service import children_read
 from app.csv_answers import CSV
 from app.database import SessionDep
-from app.extracts.service import count_children, csv_lines, extract_rows, streamed_rows
+from app.extracts.service import csv_lines, extract_pupil_ids, extract_rows, streamed_rows
 from app.register.service import load_calendar
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -27,14 +28,14 @@ def inspection(
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
     rows = list(islice(extract_rows(session, week=chosen, calendar=calendar), SHOWN))
-    request.state.children = len(rows)
+    children_read(request, (row["child_id"] for row in rows))
     return page(
         request,
         "inspection.html",
         title="Inspection list",
         week=chosen,
         rows=rows,
-        total=count_children(session, week=chosen),
+        total=len(extract_pupil_ids(session, week=chosen)),
     )
 
 
@@ -46,7 +47,7 @@ def inspection_download(
     settings = request.app.state.settings
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
-    request.state.children = count_children(session, week=chosen)
+    children_read(request, extract_pupil_ids(session, week=chosen))
     rows = streamed_rows(request.app.state.sessionmaker, week=chosen, calendar=calendar)
     filename = f"inspection-extract-{settings.la_code}-{chosen.isoformat()}.csv"
     return StreamingResponse(

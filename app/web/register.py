@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from app.audit.service import children_read
 from app.csv_answers import csv_answer
 from app.database import SessionDep
 from app.inputs import Id, Text
@@ -79,7 +80,7 @@ def register_page(
         calendar=calendar,
         with_names=True,
     )
-    request.state.children = len(children)
+    children_read(request, (pupil.id for pupil, _ in listing.rows))
     providers = {provider.id: provider.name for provider in list_providers(session)}
     if csv:
         return csv_answer(

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from app.alerts.schemas import AlertRule
 from app.alerts.service import Listed, alert_list
+from app.audit.service import children_read
 from app.database import SessionDep
 from app.providers.service import list_providers
 from app.register.service import load_calendar, register_version
@@ -43,7 +44,7 @@ def alerts(
     listed: Listed = request.app.state.aggregates.get_or_compute(
         ("alerts page", chosen, rule, register_version(session)), compute
     )
-    request.state.children = listed.children
+    children_read(request, listed.pupil_ids)
     by_rule = {
         shown: [alert for alert in listed.alerts.items if alert.rule is shown]
         for shown in ([rule] if rule else list(AlertRule))
@@ -70,7 +71,7 @@ def returns(
     chosen = week_or_default(week, calendar)
     lines = returns_for(session, week_commencing=chosen, calendar=calendar, provider_id=None)
     missing = children_missing(session, week_commencing=chosen)
-    request.state.children = sum(len(children) for children in missing.values())
+    children_read(request, (child.id for children in missing.values() for child in children))
     return page(
         request,
         "returns.html",

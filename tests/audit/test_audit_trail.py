@@ -56,12 +56,14 @@ def test_reading_a_child_records_who_and_which_child(
     assert event["path"] == f"/api/v1/pupils/{upn}" and event["children"] == 1
 
 
-def test_a_refused_read_leaves_no_read_event(
+def test_a_refused_read_is_recorded_with_its_status_and_address(
     client: TestClient, admin: Headers, login_as: Callable[..., Headers]
 ) -> None:
     inspector = login_as("inspector")
     assert client.get("/api/v1/register", headers=inspector).status_code == 403
-    assert events(client, admin, client_id=client_id_of(inspector)) == []
+    [event] = events(client, admin, client_id=client_id_of(inspector))
+    assert (event["action"], event["status"], event["children"]) == ("list_register", 403, 0)
+    assert event["address"] == "testclient"
 
 
 def test_only_admins_read_the_audit_trail(client: TestClient, officer: Headers) -> None:

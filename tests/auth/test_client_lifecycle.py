@@ -112,7 +112,10 @@ def test_a_disabled_clients_live_token_is_refused_on_its_next_request(
 
     enabled = client.post(f"{CLIENTS}/{created['client_id']}/enable", headers=admin)
     assert enabled.json()["enabled"] is True
-    assert client.get("/api/v1/register", headers=token).status_code == 200
+    # A token issued before the client was disabled is not revived (it was on 3da8359).
+    assert_problem(client.get("/api/v1/register", headers=token), 401)
+    fresh = bearer(get_token(client, created["client_id"], created["client_secret"]))
+    assert client.get("/api/v1/register", headers=fresh).status_code == 200
 
 
 def test_an_admin_cannot_disable_its_own_client(client: TestClient, admin: Headers) -> None:
@@ -137,3 +140,14 @@ def test_every_change_to_a_client_is_in_the_audit_trail(client: TestClient, admi
         ("rotate_client_secret", "secret"),
     ):
         assert (action, f"{CLIENTS}/{target}/{suffix}") in recorded
+
+
+def test_a_disabled_client_is_answered_as_an_unknown_one(
+    client: TestClient, admin: Headers
+) -> None:
+    created = new_client(client, admin)
+    assert client.post(f"{CLIENTS}/{created['client_id']}/disable", headers=admin).is_success
+    disabled = token_request(client, created["client_id"], created["client_secret"])
+    unknown = token_request(client, "nobody-at-all", created["client_secret"])
+    assert (disabled.status_code, disabled.json()) == (unknown.status_code, unknown.json())
+    assert disabled.headers["www-authenticate"] == unknown.headers["www-authenticate"]

@@ -195,6 +195,18 @@ def test_failures_from_one_address_are_limited_across_client_ids(throttled: Thro
     assert_problem(form_token(throttled.http, throttled.client_id, throttled.client_secret), 429)
 
 
+def test_a_lockout_from_one_address_leaves_the_clients_own_address_working(
+    throttled: Throttled,
+) -> None:
+    for _ in range(10):
+        assert_problem(form_token(throttled.http, throttled.client_id, "wrong-secret"), 401)
+    assert_problem(form_token(throttled.http, throttled.client_id, throttled.client_secret), 429)
+    own = TestClient(throttled.http.app, client=(f"203.0.113.9-{time.time_ns()}", 50000))
+    with own:
+        response = form_token(own, throttled.client_id, throttled.client_secret)
+    assert response.status_code == 200, response.text  # 429 on 3da8359
+
+
 def test_successful_token_requests_are_not_throttled(throttled: Throttled) -> None:
     for _ in range(12):
         response = form_token(throttled.http, throttled.client_id, throttled.client_secret)

@@ -317,7 +317,7 @@ def test_a_provider_who_never_submitted_the_child_is_not_told_the_date_of_birth(
     assert submit(client, school_auth, record(CHILD, date_of_birth=BORN)).status_code == 201
 
     response = submit(client, pru_auth, record(CHILD, date_of_birth=OTHER_BIRTHDAY))
-    assert_problem(response, 409, "/date_of_birth")
+    assert_problem(response, 409, "")
     for leak in (BORN.isoformat(), BORN.strftime("%d/%m/%Y"), BORN.strftime("%-d %B %Y")):
         assert leak not in response.text
     # The failed attempt gives the provider no foothold on the child either.
