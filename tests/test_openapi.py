@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from app.openapi import openapi_document
+from app.openapi_file import openapi_document
 from app.vocabulary import HOURS_PATTERN, HoursIn
 
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"

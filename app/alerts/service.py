@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.alerts.schemas import AlertRule
+from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.config import Settings
 from app.models import (
     DateOfBirthConflict,
@@ -32,9 +32,12 @@ from app.register.rules import (
     missed_as_at,
     monday_of,
     school_year_starts,
+    status_as_at,
     week_missed_reached,
 )
-from app.register.service import register_week_of
+from app.register.service import latest_register_weeks, load_calendar, register_week_of
+from app.register.status import provider_names
+from app.returns.service import late_providers
 from app.vocabulary import Reason
 
 # Exits that leave the LA not knowing where a child is being educated.
@@ -73,6 +76,97 @@ def find_alerts(
         if counts[rule] and len(findings) < limit:
             findings += checks.first(rule, limit - len(findings))
     return Alerts(counts, findings)
+
+
+def alerts_for_child(
+    session: Session, *, pupil_id: int, as_at: date, calendar: SchoolCalendar, settings: Settings
+) -> list[Finding]:
+    """The alerts one child is on as at the day (a child's page)."""
+    return _Checks(session, as_at, calendar, settings).for_child(pupil_id)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The alert list as shown, and the children whose records it reveals (for the audit)."""
+
+    alerts: AlertList
+    pupil_ids: list[int]
+
+
+def alert_list(
+    session: Session, *, as_at: date, rule: AlertRule | None, limit: int, settings: Settings
+) -> Listed:
+    """Every rule's count as at the day, the first ``limit`` alerts (of one rule, or all)
+    with each child's status, and the providers late with the last term week's return."""
+    week = monday_of(as_at)
+    calendar = load_calendar(session)
+    rules = [rule] if rule else list(AlertRule)
+    found = find_alerts(
+        session,
+        as_at=as_at,
+        calendar=calendar,
+        settings=settings,
+        rules=[r for r in rules if r is not AlertRule.provider_return_missing],
+        limit=limit,
+    )
+    # Providers, not children: late with the last term week that has ended.
+    owed = calendar.term_week_ending(week - WEEK, 1)
+    late = (
+        late_providers(session, week_commencing=owed, calendar=calendar)
+        if owed and AlertRule.provider_return_missing in rules
+        else []
+    )
+    shown = found.findings
+    pupil_ids = sorted({finding.pupil_id for finding in shown})
+    pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
+    latest = latest_register_weeks(session, pupil_ids=pupil_ids, on_or_before=week)
+    names = provider_names(session, {p for finding in shown for p in finding.provider_ids})
+    items = []
+    for finding in shown:
+        status = status_as_at(
+            week,
+            latest.get(finding.pupil_id),
+            full_time_hours=settings.full_time_hours,
+            calendar=calendar,
+        )
+        items.append(
+            Alert(
+                upn=pupils[finding.pupil_id],
+                rule=finding.rule,
+                reason=finding.reason,
+                since=finding.since,
+                provider_ids=list(finding.provider_ids),
+                providers=[
+                    NamedProvider(provider_id=p, provider_name=names[p])
+                    for p in finding.provider_ids
+                ],
+                total_hours=status.total_hours,
+                below_threshold=status.below_threshold,
+                weeks_below=status.weeks_below,
+                last_reported_week=status.last_reported_week,
+            )
+        )
+    alerts = AlertList(
+        week_commencing=week,
+        counts={r: found.counts.get(r, 0) for r in AlertRule}
+        | {AlertRule.provider_return_missing: len(late)},
+        items=items,
+        late_returns=[
+            LateReturn(
+                provider_id=line.provider_id,
+                provider_name=line.provider_name,
+                week_commencing=owed,
+                children_due=line.children_due,
+                reason=f"No return for the week of {owed} for {line.children_due} "
+                f"child{'ren' * (line.children_due != 1)} whose provision is open: chase the "
+                "provider, or record the end of provision.",
+            )
+            for line in late
+            if owed
+        ],
+        truncated=sum(found.counts.values()) > len(shown),
+    )
+    return Listed(alerts=alerts, pupil_ids=pupil_ids)
 
 
 @dataclass(frozen=True)
@@ -137,6 +231,22 @@ class _Checks:
         ]
         findings = [check.reason(row) for row in rows]
         return sorted(findings, key=_urgency)[:limit]
+
+    def for_child(self, pupil_id: int) -> list[Finding]:
+        """Every rule's findings for one child (an index probe each for rules over judgements)."""
+        findings = []
+        for check in self.on_register.values():
+            findings += [
+                check.reason(row)
+                for half in register_halves(self.week)
+                for row in self.session.execute(
+                    select(*LISTED).where(half, check.condition, PupilWeek.pupil_id == pupil_id)
+                )
+            ]
+        for rule in AlertRule:
+            if rule not in self.on_register and rule is not AlertRule.provider_return_missing:
+                findings += [f for f in self._grouped(rule) if f.pupil_id == pupil_id]
+        return findings
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
         settings, calendar, week = self.settings, self.calendar, self.week

@@ -4,12 +4,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.audit.service import child_ids_for_upn, find_events
 from app.auth.dependencies import AdminPrincipal
 from app.cursors import Cursor, Page, continuation, decode_id_cursor, encode_cursor
 from app.database import SessionDep
+from app.history.schemas import utc
 from app.inputs import FromDate, Text, ToDate
 from app.pupils.dependencies import valid_upn
 
@@ -28,6 +29,12 @@ class AuditEventOut(BaseModel):
     path: str
     query: dict[str, str]
     children: int = Field(description="How many children's records were read or written.")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime) -> datetime:
+        return utc(moment)
+
     status: int = Field(description="The answer's status: refused calls are recorded too.")
     address: str | None = Field(description="The caller's network address.")
 

@@ -1,4 +1,5 @@
-"""Throttling failed token requests, per client id from each address and per address.
+"""Throttling failed token requests (and sign-ins), per client id (or email address) from
+each address and per address.
 
 A client id is never counted on its own: failures from anywhere would then lock the real
 client out of its tokens. Counted per client id *and* address, an attacker locks out only
@@ -26,7 +27,8 @@ class TokenThrottle:
     replica shares the count. While Redis cannot be reached each replica counts on its own:
     tokens are still issued, and guessing is still limited."""
 
-    def __init__(self, *, limit: str, storage_url: str | None) -> None:
+    def __init__(self, *, limit: str, storage_url: str | None, what: str = "token") -> None:
+        self.what = what
         self.item = parse(limit)
         self.local = MovingWindowRateLimiter(storage_from_string("memory://"))
         self.shared: MovingWindowRateLimiter | None = None
@@ -43,11 +45,11 @@ class TokenThrottle:
                 log.warning("throttling store unreachable; counting in this process")
         return use(self.local)
 
-    @staticmethod
-    def _keys(client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
+    def _keys(self, client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
+        failures = f"{self.what}-failures"
         return (
-            ("token-failures", "client-address", f"{client_id}|{address}"),
-            ("token-failures", "address", address),
+            (failures, "client-address", f"{client_id}|{address}"),
+            (failures, "address", address),
         )
 
     def check(self, *, client_id: str, address: str) -> None:
@@ -56,7 +58,7 @@ class TokenThrottle:
         if not self._counted(lambda limiter: all(limiter.test(self.item, *k) for k in keys)):
             headers = self.headers(client_id=client_id, address=address)
             raise TooManyRequests(
-                f"Too many failed token requests; retry in {headers['RateLimit-Reset']} s.",
+                f"Too many failed {self.what} requests; retry in {headers['RateLimit-Reset']} s.",
                 headers=headers | {"Retry-After": headers["RateLimit-Reset"]},
             )
 

@@ -14,23 +14,19 @@ from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import children_read
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
-from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
 from app.cursors import Cursor, continuation, decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
-    InvalidContent,
-    NotFound,
     UnsupportedMediaType,
     render_problem,
 )
 from app.history.schemas import utc
-from app.history.service import RECORD_FIELDS, History
+from app.history.service import RECORD_FIELDS
 from app.inputs import Id, RawBody
-from app.models import DateOfBirthConflict, Provider
+from app.models import DateOfBirthConflict
 from app.openapi import csv_content, parsed_body
 from app.providers.acting import acting_provider
-from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
     EndedProvision,
@@ -43,7 +39,7 @@ from app.provision.schemas import (
     SentRecords,
 )
 from app.provision.sent import latest_versions, listed_provider
-from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
+from app.provision.service import DateOfBirthMismatch, end_provisions, ingest, withdraw
 from app.provision.spreadsheets import (
     XLSX,
     read_sheet,
@@ -54,7 +50,6 @@ from app.provision.spreadsheets import (
 )
 from app.pupils.dependencies import LockedPupilInQuery, guarded_pupil
 from app.pupils.upn import is_temporary_upn
-from app.register.derived import Changes
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["provision"])
@@ -350,53 +345,9 @@ def end(
     provider ends its own provision; an LA officer names `provider_id`, or leaves it out to end
     every open provision of the child. Ending the same arrangement again replaces its end."""
     pupil = guarded_pupil(request, session, principal, body.upn, lock=True)
-    if pupil.date_of_birth != body.date_of_birth:
-        raise DateOfBirthMismatch(
-            "The date of birth differs from the register's; nothing was stored.",
-            errors=[
-                {
-                    "pointer": "/date_of_birth",
-                    "detail": f"UPN {pupil.upn} is on the register with date of birth "
-                    f"{pupil.date_of_birth}; this says {body.date_of_birth}",
-                }
-            ],
-            seen=[
-                DateOfBirthConflict(
-                    pupil_id=pupil.id,
-                    provider_id=principal.provider_id,
-                    date_of_birth_sent=body.date_of_birth,
-                )
-            ],
-        )
-    if principal.role is Role.provider or body.provider_id is not None:
-        provider_ids = [
-            acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
-        ]
-        if session.get(Provider, provider_ids[0]) is None:
-            raise InvalidContent(
-                f"No provider {provider_ids[0]}.",
-                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
-            )
-    else:
-        provider_ids = providers_to_end(session, pupil.id)
-        if not provider_ids:
-            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
-    history = History(session, principal.client_id)
-    changes = Changes()
-    ended = [
-        end_provision(
-            session,
-            history=history,
-            changes=changes,
-            pupil_id=pupil.id,
-            provider_id=provider_id,
-            end_date=body.end_date,
-            end_reason=body.end_reason,
-            pointer="/end_date",
-        )
-        for provider_id in provider_ids
-    ]
-    apply_changes(session, history, changes, settings=request.app.state.settings)
+    ended = end_provisions(
+        session, principal=principal, pupil=pupil, request=body, settings=request.app.state.settings
+    )
     if all(e.replaced for e in ended):
         response.status_code = status.HTTP_200_OK
     return ProvisionEndOut(

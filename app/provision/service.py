@@ -32,8 +32,9 @@ from app.history.service import RECORD_FIELDS, History, record_details
 from app.inputs import LONDON, today
 from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil, Revision
 from app.models import Provision as ProvisionRow
-from app.provision.ends import Ended, end_provision
-from app.provision.schemas import ProvisionRecordIn, RecordWarning
+from app.providers.acting import acting_provider
+from app.provision.ends import Ended, end_provision, providers_to_end
+from app.provision.schemas import ProvisionEndIn, ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes, refresh
@@ -183,6 +184,66 @@ def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]
             .distinct()
         )
     )
+
+
+def end_provisions(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    request: ProvisionEndIn,
+    settings: Settings,
+) -> list[Ended]:
+    """End a child's provision: the caller's own (a provider), the one named, or (an LA
+    officer naming none) every open one; the child leaves the register once all have ended."""
+    if pupil.date_of_birth != request.date_of_birth:
+        raise DateOfBirthMismatch(
+            "The date of birth differs from the register's; nothing was stored.",
+            errors=[
+                {
+                    "pointer": "/date_of_birth",
+                    "detail": f"UPN {pupil.upn} is on the register with date of birth "
+                    f"{pupil.date_of_birth}; this says {request.date_of_birth}",
+                }
+            ],
+            seen=[
+                DateOfBirthConflict(
+                    pupil_id=pupil.id,
+                    provider_id=principal.provider_id,
+                    date_of_birth_sent=request.date_of_birth,
+                )
+            ],
+        )
+    if principal.role is Role.provider or request.provider_id is not None:
+        provider_ids = [
+            acting_provider(principal, request.provider_id, where={"pointer": "/provider_id"})
+        ]
+        if session.get(Provider, provider_ids[0]) is None:
+            raise InvalidContent(
+                f"No provider {provider_ids[0]}.",
+                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+            )
+    else:
+        provider_ids = providers_to_end(session, pupil.id)
+        if not provider_ids:
+            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
+    history = History(session, principal.client_id)
+    changes = Changes()
+    ended = [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil.id,
+            provider_id=provider_id,
+            end_date=request.end_date,
+            end_reason=request.end_reason,
+            pointer="/end_date",
+        )
+        for provider_id in provider_ids
+    ]
+    apply_changes(session, history, changes, settings=settings)
+    return ended
 
 
 def withdraw(

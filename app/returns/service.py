@@ -7,7 +7,7 @@ from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
-from app.models import NilReturn, Provider, Provision, ProvisionRecord
+from app.models import NilReturn, Provider, Provision, ProvisionRecord, Pupil
 from app.register.queries import open_in
 from app.register.rules import SchoolCalendar
 from app.returns.schemas import ReturnLine, ReturnStatus
@@ -152,3 +152,23 @@ def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tup
     if provider_id is not None:
         query = query.where(Provision.provider_id == provider_id)
     return {provider: (due, returned) for provider, due, returned in session.execute(query)}
+
+
+def children_missing(session: Session, *, week_commencing: date) -> dict[int, list[Pupil]]:
+    """Per provider, the children whose provision with it is open in the week but who are
+    missing from its return, by family name (what the LA chases the provider for)."""
+    sent = exists().where(
+        ProvisionRecord.pupil_id == Provision.pupil_id,
+        ProvisionRecord.provider_id == Provision.provider_id,
+        ProvisionRecord.week_commencing == week_commencing,
+    )
+    missing: dict[int, list[Pupil]] = {}
+    for provider_id, pupil in session.execute(
+        select(Provision.provider_id, Pupil)
+        .join(Pupil, Pupil.id == Provision.pupil_id)
+        .where(open_in(week_commencing), ~sent)
+        .distinct()
+        .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)
+    ):
+        missing.setdefault(provider_id, []).append(pupil)
+    return missing
