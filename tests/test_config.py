@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
@@ -79,4 +80,4 @@ def test_year_groups_are_read_from_json_in_the_environment(
 ) -> None:
     monkeypatch.setenv("REGISTER_FULL_TIME_HOURS_BY_YEAR_GROUP", '{"7": 24, "R": 21}')
     full_time = Settings().full_time
-    assert full_time.by_year_group == (("R", 21), ("7", 24))
+    assert full_time.by_year_group == (("R", Decimal(21)), ("7", Decimal(24)))

@@ -35,7 +35,12 @@ from app.register.rules import (
     status_as_at,
     week_missed_reached,
 )
-from app.register.service import latest_register_weeks, load_calendar, register_week_of
+from app.register.service import (
+    JUDGEMENT_COLUMNS,
+    latest_register_weeks,
+    load_calendar,
+    register_week_of,
+)
 from app.register.status import provider_names
 from app.returns.service import late_providers
 from app.vocabulary import Reason
@@ -403,11 +408,12 @@ class _Checks:
         )
         reached: dict[int, tuple[date, WeekJudgement]] = {}
         for half in register_halves(self.week):
-            for row, born in self.session.execute(
-                select(PupilWeek, Pupil.date_of_birth)
+            for row in self.session.execute(
+                select(*JUDGEMENT_COLUMNS, Pupil.date_of_birth)
                 .join(Pupil, Pupil.id == PupilWeek.pupil_id)
                 .where(half, missing)
             ):
+                born = row.date_of_birth
                 latest = register_week_of(row)
                 assert isinstance(latest, WeekJudgement)
                 missed, _ = missed_as_at(
@@ -416,10 +422,20 @@ class _Checks:
                 if missed >= days:
                     reached[row.pupil_id] = (born, latest)
         # Each child's judgements of this time on the register, read at once, give the week.
+        # This school year's, and the one carried into it.
+        starts = school_year_starts(self.week)
         judgements: dict[int, list[WeekJudgement]] = defaultdict(list)
-        for row in self.session.scalars(
-            select(PupilWeek)
-            .where(PupilWeek.pupil_id.in_(reached), PupilWeek.week_commencing <= self.week)
+        for row in self.session.execute(
+            select(*JUDGEMENT_COLUMNS)
+            .where(
+                PupilWeek.pupil_id.in_(reached),
+                PupilWeek.week_commencing <= self.week,
+                or_(
+                    PupilWeek.week_commencing >= starts,
+                    PupilWeek.next_week >= starts,
+                    PupilWeek.next_week.is_(None),
+                ),
+            )
             .order_by(PupilWeek.pupil_id, PupilWeek.week_commencing)
         ):
             week = register_week_of(row)

@@ -46,7 +46,7 @@ class ProvisionVersion(Base):
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     # Null for a change of UPN, which no provider makes.
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
-    action: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(30))
     # A record's key week, or the id of the end, whichever this version is of.
     week_commencing: Mapped[date | None] = mapped_column(Date)
     end_id: Mapped[int | None] = mapped_column(ForeignKey("provision_ends.id"))

@@ -46,6 +46,26 @@ def load_calendar(session: Session) -> SchoolCalendar:
 StoredWeek = PupilWeek | Row[Any]
 
 
+# The columns ``register_week_of`` reads, for reads that need no more of a row.
+JUDGEMENT_COLUMNS = (
+    PupilWeek.pupil_id,
+    PupilWeek.week_commencing,
+    PupilWeek.exit_reason,
+    PupilWeek.left_register_on,
+    PupilWeek.on_register_since,
+    PupilWeek.total_hours,
+    PupilWeek.threshold_hours,
+    PupilWeek.below_threshold,
+    PupilWeek.below_since,
+    PupilWeek.short_hours,
+    PupilWeek.hours_received,
+    PupilWeek.missed_days,
+    PupilWeek.missed_days_health,
+    PupilWeek.health,
+    PupilWeek.suspensions,
+)
+
+
 def register_week_of(row: StoredWeek) -> RegisterWeek:
     """The pure-core view of a stored register week."""
     if row.exit_reason is not None:

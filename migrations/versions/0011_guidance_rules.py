@@ -23,7 +23,27 @@ depends_on: str | Sequence[str] | None = None
 WEEK_COLUMNS = ("hours_received", "missed_days", "missed_days_health", "health", "suspensions")
 
 
+REFUSAL = "provision_history is append-only"
+
+
+def _action_length(length: int, *, was: int) -> None:
+    """Room for "date_of_birth_corrected" in provision_history.action. SQLite alters by
+    copying the table, which drops its triggers: they are made again (as in 0009), so the
+    history stays append-only."""
+    with op.batch_alter_table("provision_history") as table:
+        table.alter_column(
+            "action", type_=sa.String(length=length), existing_type=sa.String(length=was)
+        )
+    if op.get_bind().dialect.name == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER IF NOT EXISTS provision_history_no_{event.lower()} "
+                f"BEFORE {event} ON provision_history BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+            )
+
+
 def upgrade() -> None:
+    _action_length(30, was=20)
     with op.batch_alter_table("provision_records") as table:
         table.add_column(sa.Column("parent_agreed_on", sa.Date(), nullable=True))
     with op.batch_alter_table("pupil_weeks") as table:
@@ -47,3 +67,4 @@ def downgrade() -> None:
             table.drop_column(name)
     with op.batch_alter_table("provision_records") as table:
         table.drop_column("parent_agreed_on")
+    _action_length(20, was=30)

@@ -196,16 +196,16 @@ def test_an_empty_register_gives_an_empty_but_valid_extract(
 def test_the_inspection_list_shows_its_working_and_stale_figures(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
-    timetable = {
-        "reasons": ["part_time_timetable", "medical"],
-        "timetable_end_date": "2026-10-23",
-        "hours_attended": 8,
-    }
-    submit(
-        client,
-        officer,
-        record(PART_TIME, week_commencing=week(0), hours=12, provider_id=school["id"], **timetable),
+    sent = record(
+        PART_TIME,
+        week_commencing=week(0),
+        hours=12,
+        provider_id=school["id"],
+        reasons=["part_time_timetable", "medical"],
+        timetable_end_date="2026-10-23",
+        hours_attended=8,
     )
+    submit(client, officer, sent)
     response = client.get(
         "/api/v1/extracts/inspection", params={"as_at": week(3).isoformat()}, headers=officer
     )

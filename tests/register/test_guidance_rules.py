@@ -162,7 +162,7 @@ def test_fifteen_days_across_two_half_terms_with_the_week_it_was_reached() -> No
     autumn_2 = date(2026, 11, 2)
     offered = dict.fromkeys([*autumn_1, autumn_2], Decimal(0))
     weeks = judged(offered, health=frozenset(offered), calendar=HALF_TERMS)
-    assert (weeks[-1].missed_days, weeks[-1].missed_days_health) == (15, 15)
+    assert (weeks[-1].missed_days, weeks[-1].missed_days_health) == (Decimal(15), Decimal(15))
     reached = week_missed_reached(
         weeks,
         Decimal(15),
