@@ -1,6 +1,7 @@
 """Every read and write of children's data is recorded, and the record cannot be changed."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -86,6 +87,8 @@ def test_a_refused_read_is_recorded_with_its_status_and_address(
     [event] = events(client, admin, client_id=client_id_of(inspector))
     assert (event["action"], event["status"], event["children"]) == ("list_register", 403, 0)
     assert event["address"] == "testclient"
+    # An RFC 3339 time with its zone, as the description says (naive on SQLite before).
+    assert datetime.fromisoformat(event["occurred_at"]).utcoffset() is not None
 
 
 def test_only_admins_read_the_audit_trail(client: TestClient, officer: Headers) -> None:
