@@ -25,6 +25,24 @@ class AlertRule(StrEnum):
     date_of_birth_conflict = "date_of_birth_conflict"
 
 
+# Each rule as an officer's worklist names it.
+RULE_TITLES = {
+    AlertRule.permanent_exclusion_not_full_time: "Permanently excluded, not full time",
+    AlertRule.suspension_not_full_time: "Suspended, not full time from the sixth day",
+    AlertRule.below_threshold_beyond_limit: "Below full time beyond the limit",
+    AlertRule.part_time_timetable_overdue: "Part-time timetable overdue for review",
+    AlertRule.part_time_timetable_without_limit: "Part-time timetable with no end date",
+    AlertRule.part_time_timetable_past_end: "Part-time timetable past its end date",
+    AlertRule.no_return: "No hours reported for 2 or more term weeks",
+    AlertRule.missed_school_days: "Missed 15 or more school days this school year",
+    AlertRule.implausible_hours: "More hours than a week holds",
+    AlertRule.date_of_birth_conflict: "Date of birth in conflict",
+    AlertRule.no_school_on_roll: "No school on roll",
+    AlertRule.whereabouts_unknown: "Whereabouts unknown",
+    AlertRule.provider_return_missing: "Provider's return missing",
+}
+
+
 class NamedProvider(BaseModel):
     provider_id: int
     provider_name: str

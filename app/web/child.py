@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from app.alerts.schemas import RULE_TITLES
 from app.alerts.service import alerts_for_child
 from app.audit.service import children_read
 from app.config import Settings
@@ -36,7 +37,6 @@ from app.register.status import statuses
 from app.vocabulary import EndReason, Monday
 from app.web.charts import Series, hours_chart
 from app.web.forms import Blank, field_errors
-from app.web.home import RULE_NAMES
 from app.web.rendering import page
 from app.web.routing import PageRoute
 from app.web.session import CheckedForm, OfficerPage
@@ -176,7 +176,7 @@ def child_page(
         shown=shown,
         hours=hours,
         alerts=alerts,
-        rule_names=RULE_NAMES,
+        rule_names=RULE_TITLES,
         history=history,
         open_providers=providers_to_end(session, pupil.id),
         recorded_weeks=recorded_weeks,

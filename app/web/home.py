@@ -5,7 +5,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.alerts.schemas import AlertList, AlertRule
+from app.alerts.schemas import RULE_TITLES, AlertList
 from app.alerts.service import alert_list
 from app.database import SessionDep
 from app.register.rules import WEEK
@@ -19,16 +19,6 @@ from app.web.weeks import WeekParam, week_or_default
 
 router = APIRouter(route_class=PageRoute)
 TREND_WEEKS = 12
-RULE_NAMES = {
-    AlertRule.permanent_exclusion_not_full_time: "Permanently excluded, not full time",
-    AlertRule.below_threshold_beyond_limit: "Below full time beyond the limit",
-    AlertRule.part_time_timetable_overdue: "Part-time timetable overdue for review",
-    AlertRule.no_return: "No hours reported for 2 or more term weeks",
-    AlertRule.missed_school_days: "Missed 15 or more school days this term",
-    AlertRule.no_school_on_roll: "No school on roll",
-    AlertRule.whereabouts_unknown: "Whereabouts unknown",
-    AlertRule.provider_return_missing: "Provider's return missing",
-}
 
 
 @router.get("/home")
@@ -79,7 +69,7 @@ def home(
         figures=raw,
         bands=[band for band, *_ in DURATION_BANDS],
         alerts=alerts,
-        rule_names=RULE_NAMES,
+        rule_names=RULE_TITLES,
         points=points,
         chart=chart,
         settings=settings,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.alerts.schemas import AlertRule
+from app.alerts.schemas import RULE_TITLES, AlertRule
 from app.alerts.service import Listed, alert_list
 from app.audit.service import children_read
 from app.database import SessionDep
@@ -14,7 +14,6 @@ from app.providers.service import list_providers
 from app.register.service import load_calendar, register_version
 from app.returns.service import children_missing, returns_for
 from app.web.forms import Blank
-from app.web.home import RULE_NAMES
 from app.web.rendering import page
 from app.web.routing import PageRoute
 from app.web.session import OfficerPage
@@ -57,7 +56,7 @@ def alerts(
         rule=rule,
         alerts=listed.alerts,
         by_rule=by_rule,
-        rule_names=RULE_NAMES,
+        rule_names=RULE_TITLES,
         names={provider.id: provider.name for provider in list_providers(session)},
     )
 

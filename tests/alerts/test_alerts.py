@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.alerts.schemas import RULE_TITLES, AlertRule
 from tests.builders import make_upn, record, submit, week
 
 Headers = dict[str, str]
@@ -245,3 +246,7 @@ def test_the_list_stops_at_the_limit_and_the_counts_do_not(
     assert [item["upn"] for item in page["items"]] == children[:100]  # by child, in order
     whole = client.get("/api/v1/alerts", params=rule | {"limit": 102}, headers=officer).json()
     assert len(whole["items"]) == 102 and whole["truncated"] is False
+
+
+def test_every_rule_has_a_title_for_the_worklists() -> None:
+    assert set(RULE_TITLES) == set(AlertRule)
