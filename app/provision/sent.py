@@ -50,7 +50,11 @@ def latest_versions(
                 later.provider_id == ProvisionVersion.provider_id,
                 later.week_commencing == ProvisionVersion.week_commencing,
                 later.id > ProvisionVersion.id,
-                later.pupil_id.in_(child_ids(func.coalesce(child.merged_into, child.id))),
+                # Correlated explicitly: two levels down, the outer child would otherwise be
+                # joined afresh, and any child's later version would hide this one.
+                later.pupil_id.in_(
+                    child_ids(func.coalesce(child.merged_into, child.id)).correlate(child)
+                ),
             ),
         )
         .order_by(Revision.number.desc(), ProvisionVersion.id.desc())

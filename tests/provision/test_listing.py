@@ -114,3 +114,11 @@ def test_csv_and_bad_input(client: TestClient, officer: Headers, school_auth: He
     )
     body = assert_problem(client.get(RECORDS, params={"cursor": "nonsense"}, headers=officer), 422)
     assert [error["parameter"] for error in body["errors"]] == ["cursor"]
+
+
+def test_every_child_of_one_batch_is_listed(client: TestClient, school_auth: Headers) -> None:
+    children = [make_upn(serial) for serial in range(82, 86)]
+    submit(client, school_auth, *(record(upn, week_commencing=week(0)) for upn in children))
+
+    body = listing(client, school_auth, week_commencing=week(0).isoformat())
+    assert sorted(item["upn"] for item in body["items"]) == sorted(children)
