@@ -41,6 +41,7 @@ from app.migrations import upgrade_to_head
 from app.models import Pupil
 from app.register.rules import WEEK, monday_of
 from bench import api as http
+from bench import reads
 from bench.audit import storage as audit_storage
 from bench.load import (
     Autoanalyze,
@@ -63,6 +64,7 @@ from bench.server import (
     drop_database,
     server_version,
 )
+from bench.tables_limit import same_tables_copy, transaction_id
 from bench.workload import BARE_COLUMNS, BARE_TABLE, HttpWork, Phase, prepare
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -73,6 +75,8 @@ PROVIDERS = 60
 # What dashboards read while schools push (during the phase of batches of 1,000, 4 clients).
 DURING_INGEST = ("summary", "register_below_threshold", "pupil_status")
 MIXED_PHASE = Phase(1000, 4)
+# The phase whose rows are written again by COPY into the same tables (the second limit).
+SAME_TABLES_PHASE = Phase(5000, 4)
 ENDPOINTS = ("pupil_status", "register_below_threshold", "summary", "trend", "alerts")
 SCALES = ("small", "sqlite", "large", "national")
 
@@ -248,6 +252,9 @@ def run_scale(scale: Scale, args: argparse.Namespace) -> dict[str, Any]:
             index, body = work.singles[0]
             resend = json.loads(body) | {"provider_id": provider_ids[index]}
             result["latency"]["summary_after_write"] = summary_after_writes(officer, resend, as_at)
+        log("change feed, what we sent, returns and uploads")
+        result["integrations"] = reads.measure(admin, officer, url, as_at, args.requests)
+        log(f"  {result['integrations']}")
         result["extract"] = extract(server, inspector, officer, url, as_at)
         result["audit"] = audit_trail(admin, url, args.requests)
         result["race_probe"] = race_probe(server, admin, provider_ids, as_at)
@@ -302,12 +309,14 @@ def ingest(
     """Each phase of batch ingest; dashboard reads while one runs; and the same rows written
     as fast as the database takes them (COPY; on SQLite, one executemany INSERT)."""
     result: dict[str, Any] = {"phases": []}
+    postgres = not url.startswith("sqlite")
     for phase, streams in work.phases:
         count = sum(n for stream in streams for _, n in stream)
         log(f"ingest, {phase.label}: {count} records")
         readers = DashboardReader(server, officer, url, as_at) if phase == MIXED_PHASE else None
         if readers:
             readers.start()
+        since = transaction_id(url) if phase == SAME_TABLES_PHASE and postgres else None
         outcome = (
             http.post_batches(officer, streams[0])
             if phase.clients == 1
@@ -319,6 +328,14 @@ def ingest(
         result["phases"].append(
             {"batch_size": phase.batch_size, "clients": phase.clients} | outcome.summary()
         )
+        if since is not None and outcome.seconds:
+            log("the same rows COPYed into the same tables")
+            same = same_tables_copy(url, since, outcome.records)
+            log(f"  {same}")
+            result["same_tables_limit"] = same
+            result["phases"][-1]["ratio_to_same_tables"] = round(
+                outcome.records / outcome.seconds / same["records_per_second"], 4
+            )
     seconds = _write_bare_rows(url, work.rows)
     limit = len(work.rows) / seconds
     log(f"bare rows: {len(work.rows)} in {seconds:.2f} s ({limit:.0f} rows/s)")
@@ -662,6 +679,10 @@ def table(results: dict[str, Any]) -> str:
     add("records stored", lambda s: s["records_total"])
     add("weeks sent over HTTP", lambda s: s["http_weeks"])
     add("limit (COPY / bare INSERT) rec/s", lambda s: s["ingest"]["limit"]["records_per_second"])
+    add(
+        "limit (COPY into the same tables) rec/s",
+        lambda s: s["ingest"]["same_tables_limit"]["records_per_second"],
+    )
     for index in range(4):
         add(f"ingest phase {index + 1}", _phase_of(index))
     for endpoint in DURING_INGEST:
@@ -671,6 +692,15 @@ def table(results: dict[str, Any]) -> str:
         add(f"GET {endpoint} p50/p99 (ms)", _latency_of(endpoint))
         add(f"GET {endpoint} first request (ms)", _first_of(endpoint))
     add("GET summary after a write p50/max (ms)", _after_write)
+    add(
+        "change feed catch-up: changes, changes/s",
+        lambda s: "{changes}, {changes_per_second}".format(**s["integrations"]["feed_catch_up"]),
+    )
+    for read in reads.read_urls(date.min, date.min, ""):
+        add(f"GET {read} p50/p99 (ms)", _integration(("latency", read)))
+    add("upload rows (a provider's week, at most 1,000)", _upload_rows)
+    for kind in ("csv", "xlsx"):
+        add(f"upload {kind} p50/p99 (ms)", _integration(("uploads", kind)))
     add("extract CSV seconds", lambda s: s["extract"]["csv"]["seconds"])
     add("extract CSV rows", lambda s: s["extract"]["csv"]["lines"] - 1)
     add(
@@ -700,9 +730,11 @@ def table(results: dict[str, Any]) -> str:
 def _phase_of(index: int) -> Callable[[dict[str, Any]], Any]:
     def cell(scale: dict[str, Any]) -> str:
         phase = scale["ingest"]["phases"][index]
+        same = phase.get("ratio_to_same_tables")
         return (
             f"{phase['batch_size']}x{phase['clients']}: {phase['records_per_second']:.0f} rec/s"
             f" = {phase['ratio_to_limit']:.2%}"
+            + (f" ({same:.0%} of same tables)" if same is not None else "")
         )
 
     return cell
@@ -714,6 +746,14 @@ def _during_ingest(endpoint: str) -> Callable[[dict[str, Any]], Any]:
 
 def _latency_of(endpoint: str) -> Callable[[dict[str, Any]], Any]:
     return lambda scale: _p(scale["latency"][endpoint])
+
+
+def _integration(path: tuple[str, str]) -> Callable[[dict[str, Any]], Any]:
+    return lambda scale: _p(scale["integrations"][path[0]][path[1]])
+
+
+def _upload_rows(scale: dict[str, Any]) -> int:
+    return int(scale["integrations"]["uploads"]["rows"])
 
 
 def _after_write(scale: dict[str, Any]) -> str:
