@@ -1,6 +1,7 @@
 """Ingest: validate against the register, store idempotently, keep every version, re-judge the
 children touched; and withdrawing a record sent in error."""
 
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -120,20 +121,7 @@ def ingest(
             )
             .execution_options(synchronize_session=False)
         )
-    ended = [
-        end_provision(
-            session,
-            history=history,
-            changes=changes,
-            pupil_id=key[0],
-            provider_id=key[1],
-            end_date=record.provision_end_date,
-            end_reason=record.end_reason,
-            pointer=_pointer(pointer_prefix, index, "provision_end_date"),
-        )
-        for index, (record, key) in enumerate(zip(records, keys, strict=True))
-        if record.provision_end_date is not None and record.end_reason is not None
-    ]
+    ended = _end_provisions(session, records, keys, history, changes, pointer_prefix)
     apply_changes(session, history, changes, settings=settings)
     return IngestResult(
         created=len(new_rows),
@@ -142,6 +130,40 @@ def ingest(
         ended=ended,
         warnings=_school_age_warnings(records, pointer_prefix),
     )
+
+
+def _end_provisions(
+    session: Session,
+    records: Sequence[ProvisionRecordIn],
+    keys: Sequence[Key],
+    history: History,
+    changes: Changes,
+    prefix: str,
+) -> list[Ended]:
+    """The ends the records state, earliest first, so that a batch may end one arrangement and
+    start the next for the same child in any row order (a half-termly sheet does)."""
+    sent: dict[tuple[int, int], set[date]] = defaultdict(set)
+    for pupil_id, provider_id, week in keys:
+        sent[pupil_id, provider_id].add(week)
+    stated = sorted(
+        (record.provision_end_date, index, record.end_reason, keys[index])
+        for index, record in enumerate(records)
+        if record.provision_end_date is not None and record.end_reason is not None
+    )
+    return [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil_id,
+            provider_id=provider_id,
+            end_date=end_date,
+            end_reason=end_reason,
+            pointer=_pointer(prefix, index, "provision_end_date"),
+            sent_with_it=sent[pupil_id, provider_id],
+        )
+        for end_date, index, end_reason, (pupil_id, provider_id, _) in stated
+    ]
 
 
 def apply_changes(
