@@ -11,9 +11,9 @@ from app.auth.dependencies import OfficerPrincipal
 from app.database import SessionDep
 from app.inputs import AsAt, today
 from app.models import Pupil
-from app.register.rules import WEEK, monday_of, status_as_at
+from app.register.rules import monday_of, status_as_at
 from app.register.service import latest_register_weeks, load_calendar
-from app.returns.service import late_providers
+from app.returns.service import last_week_due, late_providers
 
 router = APIRouter(tags=["alerts"])
 
@@ -35,7 +35,8 @@ def alerts(
     no return for 2+ term weeks (naming the providers); 15 school days' education missed this
     term; no school on roll; and, for children off the register, whereabouts unknown or removed
     from roll until a destination is recorded; and, in `late_returns`, providers that sent
-    nothing for the last term week, not even a nil return (`provider_return_missing`).
+    nothing for the last term week whose return is past due, not even a nil return
+    (`provider_return_missing`; due `REGISTER_RETURN_DUE_DAYS` working days after the week).
     Thresholds are LA settings.
 
     `counts` has every rule's full count; the list holds the first `limit` alerts (a page a
@@ -53,8 +54,8 @@ def alerts(
         rules=[r for r in rules if r is not AlertRule.provider_return_missing],
         limit=limit,
     )
-    # Providers, not children: late with the last term week that has ended.
-    owed = calendar.term_week_ending(week - WEEK, 1)
+    # Providers, not children: late with the last term week whose return is past due.
+    owed = last_week_due(day, calendar=calendar, working_days=settings.return_due_days)
     late = (
         late_providers(session, week_commencing=owed, calendar=calendar)
         if owed and AlertRule.provider_return_missing in rules

@@ -15,7 +15,7 @@ from app.provision.sent import listed_provider
 from app.register.rules import WEEK, monday_of
 from app.register.service import load_calendar
 from app.returns.schemas import NilReturnIn, NilReturnOut, Returns
-from app.returns.service import record_nil_return, returns_for
+from app.returns.service import due_by, record_nil_return, returns_for
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["returns"])
@@ -27,6 +27,7 @@ COLUMNS = (
     "children_due",
     "children_returned",
     "status",
+    "children_missing",
 )
 
 
@@ -61,7 +62,8 @@ def submit_nil_return(
     responses={
         200: {
             "content": csv_content(
-                ",".join(COLUMNS) + "\n7,Oak Primary School,school,12,9,partial\n"
+                ",".join(COLUMNS)
+                + "\n7,Oak Primary School,school,12,9,partial,A801200001001 B801200002001\n"
             )
         }
     },
@@ -77,8 +79,10 @@ def list_returns(
 ) -> Returns | Response:
     """Each provider that owed a return for the week (a child's provision with it open in a
     term week) or sent a nil return: children due, children it sent records for, and
-    `received`, `partial`, `missing` or `nil_return`. A provider sees its own line. Counts
-    only; `Accept: text/csv` for CSV."""
+    `received`, `partial`, `missing` or `nil_return`, and for `partial` and `missing` the
+    children still due (UPN and week). The week's return is late after `due_by`
+    (`REGISTER_RETURN_DUE_DAYS` working days after the week ends, default 2). A provider sees
+    its own line. `Accept: text/csv` for CSV (the UPNs still due space-separated)."""
     calendar = load_calendar(session)
     last_week = monday_of(today()) - WEEK
     week = week_commencing or calendar.term_week_ending(last_week, 1) or last_week
@@ -88,11 +92,23 @@ def list_returns(
         calendar=calendar,
         provider_id=listed_provider(principal, provider_id),
     )
+    request.state.children = sum(len(line.children_missing) for line in lines)
     if wants_csv(request):
-        rows = (line.model_dump(mode="json") for line in lines)
+        rows = (
+            line.model_dump(mode="json")
+            | {"children_missing": " ".join(child.upn for child in line.children_missing)}
+            for line in lines
+        )
         return csv_answer(
             COLUMNS,
             ([row[column] for column in COLUMNS] for row in rows),
             filename=f"returns-{week}.csv",
         )
-    return Returns(week_commencing=week, term_week=calendar.is_term_week(week), providers=lines)
+    due = due_by(week, request.app.state.settings.return_due_days)
+    return Returns(
+        week_commencing=week,
+        term_week=calendar.is_term_week(week),
+        due_by=due,
+        late=today() > due,
+        providers=lines,
+    )

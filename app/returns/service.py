@@ -1,16 +1,37 @@
 """Who was due a weekly return and what arrived: a provider is due one for every term week in
 which it has a child whose provision with it is open (rule 6), until it ends that provision."""
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 
 from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
 from app.models import NilReturn, Provider, Provision, ProvisionRecord
+from app.pupils.service import current_upn
 from app.register.queries import open_in
-from app.register.rules import SchoolCalendar
-from app.returns.schemas import ReturnLine, ReturnStatus
+from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.returns.schemas import ChildDue, ReturnLine, ReturnStatus
+
+DAY = timedelta(days=1)
+
+
+def due_by(week_commencing: date, working_days: int) -> date:
+    """The last day a week's return is on time: that many working days after the week ends."""
+    day = week_commencing + 6 * DAY  # the week's Sunday
+    while working_days:
+        day += DAY
+        working_days -= day.weekday() < 5
+    return day
+
+
+def last_week_due(day: date, *, calendar: SchoolCalendar, working_days: int) -> date | None:
+    """The latest term week whose return was due before ``day``: the one it is late for."""
+    week = monday_of(day) - WEEK
+    while due_by(week, working_days) >= day:
+        week -= WEEK
+    return calendar.term_week_ending(week, 1)
 
 
 def record_nil_return(
@@ -78,6 +99,13 @@ def returns_for(
                 status=_status(children_due, returned),
             )
         )
+    missing = _children_missing(
+        session,
+        week_commencing,
+        [line.provider_id for line in lines if line.children_due > line.children_returned],
+    )
+    for line in lines:
+        line.children_missing = missing.get(line.provider_id, [])
     return lines
 
 
@@ -120,6 +148,29 @@ def late_providers(
         )
         for provider, name, kind, children in late
     ]
+
+
+def _children_missing(
+    session: Session, week: date, provider_ids: list[int]
+) -> dict[int, list[ChildDue]]:
+    """Per provider: the children with provision open in the week and no record from it."""
+    if not provider_ids:
+        return {}
+    sent = exists().where(
+        ProvisionRecord.pupil_id == Provision.pupil_id,
+        ProvisionRecord.provider_id == Provision.provider_id,
+        ProvisionRecord.week_commencing == week,
+    )
+    upn = current_upn(Provision.pupil_id)
+    missing: dict[int, list[ChildDue]] = defaultdict(list)
+    for provider_id, child in session.execute(
+        select(Provision.provider_id, upn)
+        .where(Provision.provider_id.in_(provider_ids), open_in(week), ~sent)
+        .distinct()
+        .order_by(Provision.provider_id, upn)
+    ):
+        missing[provider_id].append(ChildDue(upn=child, week_commencing=week))
+    return missing
 
 
 def _status(due: int, returned: int) -> ReturnStatus:
