@@ -267,6 +267,10 @@ class InvalidContent(ProblemError):
     kind = PROBLEM_TYPES["validation"]
 
 
+class PayloadTooLarge(ProblemError):
+    kind = PROBLEM_TYPES["payload-too-large"]
+
+
 class UnsupportedMediaType(ProblemError):
     kind = PROBLEM_TYPES["unsupported-media-type"]
 
@@ -280,6 +284,13 @@ class Unavailable(ProblemError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, headers={"Retry-After": "5"})
+
+
+class Busy(ProblemError):
+    kind = PROBLEM_TYPES["busy"]
+
+    def __init__(self) -> None:
+        super().__init__("The register is busy; try again shortly.", headers={"Retry-After": "5"})
 
 
 class OAuthError(ProblemError):
@@ -333,11 +344,7 @@ def render_problem(exc: ProblemError) -> JSONResponse:
 
 def busy_response() -> JSONResponse:
     """503 for a register too busy to take the request now."""
-    return problem_response(
-        PROBLEM_TYPES["busy"],
-        "The register is busy; try again shortly.",
-        headers={"Retry-After": "5"},
-    )
+    return render_problem(Busy())
 
 
 def json_pointer(path: Sequence[str | int]) -> str:

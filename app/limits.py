@@ -1,10 +1,12 @@
 """Refuse oversized request bodies before they are buffered."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_TYPES, busy_response, problem_response
+from app.errors import PROBLEM_TYPES, Busy, busy_response, problem_response
 
 
 class BodySizeLimit:
@@ -75,43 +77,50 @@ class ConnectionAdmission:
     threads would block waiting for a connection while the requests holding connections waited
     for a thread to commit: a deadlock until the pool timed out. Queueing here, before any
     thread is taken, cannot deadlock; a request that waits too long gets 503 and Retry-After.
-
-    Batch submissions are CPU-bound: several at once in one process add little throughput (the
-    interpreter runs one at a time) but take the processor from every read, so at most
-    ``batches`` are admitted at once and the others wait here too. A dashboard polled while
-    schools push then shares the processor with one batch, not with all of them.
     """
 
-    def __init__(
-        self, app: ASGIApp, *, capacity: int, batches: int = 1, wait_seconds: float = 30
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, capacity: int, wait_seconds: float = 30) -> None:
         self.app = app
         self.slots = asyncio.Semaphore(capacity)
-        self.batch_slots = asyncio.Semaphore(batches)
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNQUEUED:
             await self.app(scope, receive, send)
             return
-        batch = scope["method"] == "POST" and scope["path"].endswith(BATCH_PATH)
-        gates = [self.batch_slots, self.slots] if batch else [self.slots]
-        admitted: list[asyncio.Semaphore] = []
-        deadline = asyncio.get_running_loop().time() + self.wait_seconds
         try:
-            for gate in gates:
-                await asyncio.wait_for(gate.acquire(), deadline - asyncio.get_running_loop().time())
-                admitted.append(gate)
+            await asyncio.wait_for(self.slots.acquire(), self.wait_seconds)
         except TimeoutError:
-            for gate in admitted:
-                gate.release()
             await busy_response()(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
-            for gate in admitted:
-                gate.release()
+            self.slots.release()
 
 
-BATCH_PATH = "/provision-records/batch"
+class BatchTurns:
+    """Batch submissions take turns to be stored, ``batches`` at a time.
+
+    Storing a batch is CPU-bound: several at once in one process add little throughput (the
+    interpreter runs one at a time) but take the processor from every read, so a dashboard
+    polled while schools push shares it with one batch, not with all of them. A batch takes its
+    turn only once its body is parsed and valid, so a large or hostile upload is refused without
+    ever holding up another provider's batch.
+    """
+
+    def __init__(self, batches: int = 1, *, wait_seconds: float = 30) -> None:
+        self.turns = asyncio.Semaphore(batches)
+        self.wait_seconds = wait_seconds
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold one turn while the batch is stored; 503 after waiting too long."""
+        try:
+            await asyncio.wait_for(self.turns.acquire(), self.wait_seconds)
+        except TimeoutError:
+            raise Busy() from None
+        try:
+            yield
+        finally:
+            self.turns.release()

@@ -26,7 +26,7 @@ from app.errors import install_problem_handlers
 from app.extracts.router import router as extracts_router
 from app.headers import NoStore
 from app.health.router import router as health_router
-from app.limits import BodySizeLimit, ConnectionAdmission
+from app.limits import BatchTurns, BodySizeLimit, ConnectionAdmission
 from app.observability.logs import RequestLog
 from app.observability.metrics import Metrics
 from app.openapi import TAGS, install_openapi
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.batch_turns = BatchTurns(settings.concurrent_batches)
     app.state.aggregates = AggregateCache(size=settings.aggregate_cache_size)
     app.state.token_throttle = TokenThrottle(
         limit=settings.token_failure_limit, storage_url=settings.redis_url
@@ -130,7 +131,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         capacity=connection_capacity(
             settings.sqlalchemy_url, pool_size=settings.database_pool_size
         ),
-        batches=settings.concurrent_batches,
     )
     app.add_middleware(NoStore, prefix=API_PREFIX)
     app.add_middleware(RequestLog, metrics=metrics)

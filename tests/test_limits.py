@@ -1,7 +1,6 @@
 """Admission control: requests queue for database connections instead of deadlocking."""
 
 import asyncio
-from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -10,7 +9,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from app.config import Settings
-from app.limits import ConnectionAdmission
+from app.limits import BatchTurns, ConnectionAdmission
 from app.main import create_app
 
 
@@ -19,17 +18,22 @@ async def slow(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("done")
 
 
-def admitted(capacity: int, wait_seconds: float, batches: int = 1) -> httpx.AsyncClient:
+def admitted(capacity: int, wait_seconds: float) -> httpx.AsyncClient:
+    turns = BatchTurns(1)
+
+    async def slow_batch(request: Request) -> PlainTextResponse:
+        async with turns.turn():
+            return await slow(request)
+
     app = ConnectionAdmission(
         Starlette(
             routes=[
                 Route("/slow", slow),
                 Route("/healthz", slow),
-                Route("/api/v1/provision-records/batch", slow, methods=["POST"]),
+                Route("/api/v1/provision-records/batch", slow_batch, methods=["POST"]),
             ]
         ),
         capacity=capacity,
-        batches=batches,
         wait_seconds=wait_seconds,
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -89,5 +93,4 @@ def test_batches_take_turns_while_reads_go_straight_in() -> None:
 
 def test_the_service_admits_as_many_batches_as_configured(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"concurrent_batches": 3}))
-    configured: dict[object, Any] = {m.cls: m.kwargs for m in app.user_middleware}
-    assert configured[ConnectionAdmission]["batches"] == 3
+    assert app.state.batch_turns.turns._value == 3

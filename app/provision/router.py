@@ -1,10 +1,11 @@
 """Weekly provision from schools, PRUs, AP, tuition services and others: submitting records,
 withdrawing one sent in error, and stating that a provision ends."""
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
@@ -19,7 +20,6 @@ from app.database import SessionDep
 from app.errors import (
     InvalidContent,
     NotFound,
-    ProblemError,
     UnsupportedMediaType,
     render_problem,
 )
@@ -48,6 +48,7 @@ from app.provision.spreadsheets import (
     read_sheet,
     template_csv,
     template_xlsx,
+    too_many_records,
     validate_sheet,
 )
 from app.pupils.router import UpnQuery, valid_upn
@@ -190,46 +191,68 @@ def submit_record(
 BATCH = TypeAdapter(ProvisionBatchIn)
 
 
-@router.post(
-    "/provision-records/batch",
-    operation_id="submit_provision_batch",
-    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV, XLSX)),
-    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
-)
-def submit_batch(
-    raw: RawBody, request: Request, session: SessionDep, principal: WriterPrincipal
-) -> BatchResult:
-    """Submit many records at once, all or nothing: if any record is invalid the answer is 422
-    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
-
-    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
-    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
-    record per row; each error then also names the cell's `row` and `column`."""
-    settings = request.app.state.settings
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def _read_batch(raw: bytes, media_type: str, most: int) -> ProvisionBatchIn:
+    """The body as a batch: a spreadsheet read within its limits, anything else as JSON."""
     if media_type in UNREADABLE_SHEETS:
         raise UnsupportedMediaType(
             f"An {UNREADABLE_SHEETS[media_type]} file cannot be read; save it as an Excel "
             'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
         )
     if media_type in (CSV, XLSX):
-        sheet = read_sheet(raw, media_type)
-        _within_limit(len(sheet.rows), settings.max_batch_records)
-        body = validate_sheet(sheet, BATCH)
-    else:
-        # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
-        try:
-            body = BATCH.validate_json(raw)
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
-            ) from exc
-        _within_limit(len(body.records), settings.max_batch_records)
+        return validate_sheet(read_sheet(raw, media_type, max_records=most), BATCH)
+    # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
+    try:
+        body = BATCH.validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [error | {"loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
+    if len(body.records) > most:
+        raise too_many_records(most)
+    return body
+
+
+async def _parsed_batch(
+    raw: RawBody, request: Request, _writer: WriterPrincipal
+) -> ProvisionBatchIn:
+    """The caller's batch, parsed once the caller is known to be a writer."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    most = request.app.state.settings.max_batch_records
+    return await run_in_threadpool(_read_batch, raw, media_type, most)
+
+
+ParsedBatch = Annotated[ProvisionBatchIn, Depends(_parsed_batch)]
+
+
+async def _batch_turn(request: Request, _parsed: ParsedBatch) -> AsyncIterator[None]:
+    """The batch's turn to be stored, taken only once it has parsed."""
+    async with request.app.state.batch_turns.turn():
+        yield
+
+
+@router.post(
+    "/provision-records/batch",
+    operation_id="submit_provision_batch",
+    openapi_extra=parsed_body(ProvisionBatchIn, spreadsheets=(CSV, XLSX)),
+    responses={415: {"description": "An .xls or .ods spreadsheet: save it as .xlsx or CSV."}},
+    dependencies=[Depends(_batch_turn, scope="function")],
+)
+def submit_batch(
+    body: ParsedBatch, request: Request, session: SessionDep, principal: WriterPrincipal
+) -> BatchResult:
+    """Submit many records at once, all or nothing: if any record is invalid the answer is 422
+    with one error per bad field (`/records/<i>/<field>`) and nothing is stored.
+
+    Providers without an MIS may send a spreadsheet instead, as `text/csv` (UTF-8) or an Excel
+    workbook, with the columns of `GET /provision-records/template.csv` (or `.xlsx`) and one
+    record per row; each error then also names the cell's `row` and `column`. A spreadsheet is
+    read only up to its limits (columns, records, 32 MB unzipped, 5 seconds): past them the
+    answer is 413 or 400 and nothing is stored."""
     result = ingest(
         session,
         records=body.records,
         principal=principal,
-        settings=settings,
+        settings=request.app.state.settings,
         pointer_prefix="/records",
     )
     request.app.state.metrics.ingested(created=result.created, replaced=result.replaced)
@@ -241,14 +264,6 @@ def submit_batch(
         ended=len(result.ended),
         warnings=result.warnings,
     )
-
-
-def _within_limit(records: int, most: int) -> None:
-    if records > most:
-        raise ProblemError(
-            f"At most {most} records per batch; split the submission.",
-            errors=[{"pointer": "/records", "detail": f"{records} records"}],
-        )
 
 
 @router.get(
