@@ -56,7 +56,8 @@ class BodySizeLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             PROBLEM_TYPES["payload-too-large"],
-            f"Request bodies are limited to {self.max_bytes} bytes; send smaller batches.",
+            f"The request (a file sent included) is over the limit of {_size(self.max_bytes)}: "
+            "send a smaller file, or split the records into smaller batches.",
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
@@ -124,3 +125,11 @@ class BatchTurns:
             yield
         finally:
             self.turns.release()
+
+
+def _size(limit: int) -> str:
+    """A byte limit as people read it: "4 MB", "512 KB" or "1500 bytes"."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if limit >= size:
+            return f"{limit / size:.3g} {unit}"
+    return f"{limit} bytes"

@@ -43,14 +43,8 @@ from app.provision.schemas import (
 )
 from app.provision.sent import latest_versions, listed_provider
 from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
-from app.provision.spreadsheets import (
-    XLSX,
-    read_sheet,
-    template_csv,
-    template_xlsx,
-    too_many_records,
-    validate_sheet,
-)
+from app.provision.spreadsheets import XLSX, read_sheet, too_many_records, validate_sheet
+from app.provision.templates import template_csv, template_xlsx
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
