@@ -10,7 +10,7 @@ REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
 DEMO ?=
 
-.PHONY: install run test lint bench openapi lock reset clean
+.PHONY: install run test lint bench openapi lock reset clean frontend
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 install: $(BIN)/.installed
+
+# The pages' GOV.UK Frontend styles, fonts and icons are kept in app/web/static so the service
+# (and its image) needs no node at run time; after changing its version in package.json, run
+# this and commit what it copies.
+GOVUK := node_modules/govuk-frontend/dist/govuk
+frontend: node_modules/.installed
+	cp $(GOVUK)/govuk-frontend.min.css app/web/static/assets/
+	cp $(GOVUK)/assets/fonts/* app/web/static/assets/fonts/
+	cp $(GOVUK)/assets/images/favicon.ico $(GOVUK)/assets/images/favicon.svg \
+	  $(GOVUK)/assets/images/govuk-crest.svg app/web/static/assets/images/
 
 run: install
 	@DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
@@ -41,7 +51,7 @@ test: lint
 	$(BIN)/pytest
 
 openapi: install
-	$(BIN)/python -m app.openapi > openapi/openapi.json
+	$(BIN)/python -m app.openapi_file > openapi/openapi.json
 
 # The image installs exactly these versions and hashes; run after changing dependencies.
 lock: install

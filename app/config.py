@@ -37,6 +37,31 @@ class Settings(BaseSettings):
 
     admin_client_id: str | None = None
     admin_client_secret: SecretStr | None = None
+    # The first administrator person, who signs in to the pages (as the admin client above
+    # calls the API); reset to these on every start, as the admin client is.
+    admin_email: str | None = Field(default=None, max_length=254)
+    admin_password: SecretStr | None = None
+
+    # People's sessions on the pages end after this long without a request.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Failed sign-ins allowed per email address and per source address.
+    sign_in_failure_limit: str = Field(default="10/minute", pattern=r"^\d+ ?(/|per) ?\w+$")
+
+    # OpenID Connect sign-in (the LA's identity provider); off unless the issuer is set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    # The ID token claim naming the person's role (a string, or a list such as groups);
+    # oidc_role_values maps its values to the register's roles.
+    oidc_role_claim: str = "roles"
+    oidc_role_values: dict[str, str] = {
+        "la_officer": "la_officer",
+        "inspector": "inspector",
+        "admin": "admin",
+        "provider": "provider",
+    }
+    # For provider staff: the claim carrying their provider's id in the register.
+    oidc_provider_claim: str = "provider_id"
 
     la_code: str = Field(default="999", pattern=r"^\d{3}$")
     la_name: str = "Demo Local Authority"

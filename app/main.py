@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +31,8 @@ from app.limits import BatchTurns, BodySizeLimit, ConnectionAdmission
 from app.observability.logs import RequestLog
 from app.observability.metrics import Metrics
 from app.openapi import TAGS, install_openapi
+from app.people.router import router as people_router
+from app.people.service import ensure_admin_person
 from app.problems.router import router as problems_router
 from app.providers.router import router as providers_router
 from app.provision.router import install_conflict_recorder
@@ -40,6 +43,8 @@ from app.returns.router import router as returns_router
 from app.sandbox.router import router as sandbox_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
+from app.web.pages import page_router
+from app.web.rendering import STATIC
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -67,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.admin_client_id and settings.admin_client_secret:
             await run_in_threadpool(_bootstrap_admin, app, settings)
+        if settings.admin_email and settings.admin_password:
+            await run_in_threadpool(_bootstrap_admin_person, app, settings)
         # Start-up objects live as long as the process: keeping them out of the collector's
         # full passes removes the 50 ms pauses that made up the register's p99.
         gc.freeze()
@@ -91,6 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_throttle = TokenThrottle(
         limit=settings.token_failure_limit, storage_url=settings.redis_url
     )
+    app.state.sign_in_throttle = TokenThrottle(
+        limit=settings.sign_in_failure_limit, storage_url=settings.redis_url, what="sign-in"
+    )
     # Reads the app's session factory at scrape time (tests replace it after start-up).
     metrics = Metrics(engine=engine, sessions=lambda: app.state.sessionmaker())
     app.state.metrics = metrics
@@ -99,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         token_router,
         clients_router,
+        people_router,
         providers_router,
         provision_router,
         pupils_router,
@@ -114,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(page_router())
+    app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
     app.include_router(health_router)
     app.include_router(problems_router)
     if settings.metrics_enabled:
@@ -145,5 +158,17 @@ def _bootstrap_admin(app: FastAPI, settings: Settings) -> None:
             session,
             client_id=settings.admin_client_id,
             client_secret=settings.admin_client_secret.get_secret_value(),
+            settings=settings,
+        )
+
+
+def _bootstrap_admin_person(app: FastAPI, settings: Settings) -> None:
+    assert settings.admin_email
+    assert settings.admin_password
+    with app.state.sessionmaker.begin() as session:
+        ensure_admin_person(
+            session,
+            email=settings.admin_email,
+            password=settings.admin_password.get_secret_value(),
             settings=settings,
         )

@@ -3,10 +3,9 @@
 FastAPI describes each operation's success; this module adds, for every operation, the
 problems it can answer with (derived from its dependencies, parameters and body, so a new route
 is described without a hand-kept list) and an example of every request and response body.
-`make openapi` prints it into openapi/openapi.json.
+`make openapi` prints it into openapi/openapi.json (app/openapi_file.py).
 """
 
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -27,6 +26,10 @@ Schema = dict[str, Any]
 TAGS = [
     {"name": "auth", "description": "OAuth2 client-credentials tokens."},
     {"name": "clients", "description": "API clients: register, list, rotate, disable (admin)."},
+    {
+        "name": "people",
+        "description": "People who sign in to the pages: add, list, disable (admin).",
+    },
     {"name": "providers", "description": "Schools, PRUs, AP and other providers."},
     {"name": "provision", "description": "Weekly hours of provision per child, from providers."},
     {"name": "pupils", "description": "One child's status and weeks."},
@@ -265,16 +268,3 @@ def example_of(schema: Schema, schemas: Schema, depth: int = 0) -> Any:
     if kind == "boolean":
         return True
     return None
-
-
-def openapi_document() -> str:
-    """The served OpenAPI document, formatted as committed."""
-    from app.config import Settings
-    from app.main import create_app
-
-    app = create_app(Settings(database_url="sqlite://"))
-    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    print(openapi_document(), end="")

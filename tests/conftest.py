@@ -5,6 +5,7 @@ inside one outer transaction that is rolled back, so tests never share state.
 """
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,9 @@ from app.migrations import upgrade_to_head
 
 ADMIN_ID = "test-admin"
 ADMIN_SECRET = "test-admin-secret-that-is-long-enough"
+ADMIN_EMAIL = "first.admin@example.org"
+ADMIN_PASSWORD = "first-admin-password"
+PASSWORD = "a-password-for-tests"  # every person the tests add signs in with it
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +47,8 @@ def settings(database_url: str) -> Settings:
         jwt_signing_key="test-signing-key-" + "x" * 32,
         admin_client_id=ADMIN_ID,
         admin_client_secret=ADMIN_SECRET,
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
         la_code="801",
         la_name="Test LA",
     )
@@ -180,3 +186,65 @@ def college_auth(
     login_as: Callable[..., dict[str, str]], college: dict[str, Any]
 ) -> dict[str, str]:
     return login_as("provider", college["id"])
+
+
+def form_token(html: str) -> str:
+    """The CSRF token a page's form carries."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def sign_in(browser: TestClient, email: str, password: str = PASSWORD, next_path: str = "/") -> Any:
+    """Fill in and send the sign-in form, as a person would."""
+    page = browser.get("/sign-in", params={"next": next_path})
+    return browser.post(
+        "/sign-in",
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": form_token(page.text),
+            "next": next_path,
+        },
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def make_person(client: TestClient, admin: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Add a person with a local account through the people API."""
+
+    def make(role: str, provider_id: int | None = None, **extra: Any) -> dict[str, Any]:
+        count = len(client.get("/api/v1/people", headers=admin).json())
+        body = {
+            "email": f"{role}.{count}@example.org",
+            "name": f"{role.replace('_', ' ').title()} {count}",
+            "role": role,
+            "provider_id": provider_id,
+            "password": PASSWORD,
+        } | extra
+        response = client.post("/api/v1/people", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    return make
+
+
+@pytest.fixture
+def browser_for(
+    app: FastAPI, client: TestClient, make_person: Callable[..., dict[str, Any]]
+) -> Callable[..., TestClient]:
+    """A browser signed in as a new person with this role."""
+
+    def open_as(role: str, provider_id: int | None = None) -> TestClient:
+        person = make_person(role, provider_id)
+        browser = TestClient(app)
+        assert sign_in(browser, person["email"]).status_code == 303
+        return browser
+
+    return open_as
+
+
+@pytest.fixture
+def officer_browser(browser_for: Callable[..., TestClient]) -> TestClient:
+    return browser_for("la_officer")

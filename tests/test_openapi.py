@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.openapi import openapi_document
+from app.openapi_file import openapi_document
 
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 

@@ -30,17 +30,20 @@ ALGORITHM = "HS256"
 _hasher = PasswordHasher()
 # The test suite creates clients in every test; only there is a cheap hash acceptable.
 _test_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-# Verified against when the client id is unknown, so both failures take the same time.
-_UNKNOWN_CLIENT_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified against when the client id (or a person's address) is unknown, so both
+# failures take the same time.
+UNKNOWN_SECRET_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def _hash_secret(secret: str, *, settings: Settings) -> str:
+def hash_secret(secret: str, *, settings: Settings) -> str:
+    """An argon2 hash of a client secret or a person's password."""
     # Verifying reads the cost from the stored hash, so this choice is made once, here.
     hasher = _test_hasher if settings.environment == "test" else _hasher
     return hasher.hash(secret)
 
 
-def _verify_secret(secret_hash: str | None, secret: str) -> bool:
+def verify_secret(secret_hash: str | None, secret: str) -> bool:
+    """Whether the secret matches the hash (False for no hash)."""
     try:
         return secret_hash is not None and _hasher.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
@@ -61,13 +64,13 @@ def authenticate(session: Session, *, client_id: str, client_secret: str) -> Api
     grace period), or InvalidClient."""
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
-        _verify_secret(_UNKNOWN_CLIENT_HASH, client_secret)
+        verify_secret(UNKNOWN_SECRET_HASH, client_secret)
     elif client.disabled_at is None and (
-        _verify_secret(client.secret_hash, client_secret)
+        verify_secret(client.secret_hash, client_secret)
         or (
             client.previous_secret_expires_at is not None
             and _utc(client.previous_secret_expires_at) > _now()
-            and _verify_secret(client.previous_secret_hash, client_secret)
+            and verify_secret(client.previous_secret_hash, client_secret)
         )
     ):
         return client
@@ -150,28 +153,13 @@ def principal_from_token(token: str, *, session: Session, settings: Settings) ->
 
 def create_client(session: Session, *, request: ClientCreate, settings: Settings) -> ClientCreated:
     """A new client with a random secret; a provider client belongs to exactly one provider."""
-    if request.role is Role.provider:
-        if request.provider_id is None:
-            raise InvalidContent(
-                "A provider client needs a provider.",
-                errors=[{"pointer": "/provider_id", "detail": "required for role provider"}],
-            )
-        if session.get(Provider, request.provider_id) is None:
-            raise InvalidContent(
-                f"No provider {request.provider_id}.",
-                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
-            )
-    elif request.provider_id is not None:
-        raise InvalidContent(
-            "Only a provider client belongs to a provider.",
-            errors=[{"pointer": "/provider_id", "detail": f"must be absent for {request.role}"}],
-        )
+    check_provider_for_role(session, role=request.role, provider_id=request.provider_id)
     client_id = f"{request.role.value}-{secrets.token_hex(8)}"
     client_secret = secrets.token_urlsafe(32)
     session.add(
         ApiClient(
             client_id=client_id,
-            secret_hash=_hash_secret(client_secret, settings=settings),
+            secret_hash=hash_secret(client_secret, settings=settings),
             name=request.name,
             role=request.role,
             provider_id=request.provider_id,
@@ -185,6 +173,26 @@ def create_client(session: Session, *, request: ClientCreate, settings: Settings
         role=request.role,
         provider_id=request.provider_id,
     )
+
+
+def check_provider_for_role(session: Session, *, role: Role, provider_id: int | None) -> None:
+    """A provider client or person belongs to exactly one existing provider; no other does."""
+    if role is Role.provider:
+        if provider_id is None:
+            raise InvalidContent(
+                "A provider's client or person needs a provider.",
+                errors=[{"pointer": "/provider_id", "detail": "required for role provider"}],
+            )
+        if session.get(Provider, provider_id) is None:
+            raise InvalidContent(
+                f"No provider {provider_id}.",
+                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+            )
+    elif provider_id is not None:
+        raise InvalidContent(
+            "Only a provider's client or person belongs to a provider.",
+            errors=[{"pointer": "/provider_id", "detail": f"must be absent for {role}"}],
+        )
 
 
 def list_clients(session: Session) -> Sequence[ClientOut]:
@@ -234,7 +242,7 @@ def rotate_secret(
     else:
         client.previous_secret_hash = client.previous_secret_expires_at = None
         client.token_generation += 1
-    client.secret_hash = _hash_secret(new_secret, settings=settings)
+    client.secret_hash = hash_secret(new_secret, settings=settings)
     client.secret_rotated_at = now
     session.flush()
     return SecretRotated(
@@ -272,8 +280,8 @@ def ensure_admin(
     client = session.scalars(
         select(ApiClient).where(ApiClient.client_id == client_id).with_for_update()
     ).one()
-    if not _verify_secret(client.secret_hash, client_secret):
-        client.secret_hash = _hash_secret(client_secret, settings=settings)
+    if not verify_secret(client.secret_hash, client_secret):
+        client.secret_hash = hash_secret(client_secret, settings=settings)
         client.previous_secret_hash = client.previous_secret_expires_at = None
     client.role = Role.admin
     client.provider_id = None

@@ -1,4 +1,5 @@
-"""Throttling failed token requests, per client id and per source address."""
+"""Throttling failed token requests and sign-ins, per client id (or email address) and per
+source address."""
 
 import logging
 import math
@@ -21,7 +22,8 @@ class TokenThrottle:
     replica shares the count. While Redis cannot be reached each replica counts on its own:
     tokens are still issued, and guessing is still limited."""
 
-    def __init__(self, *, limit: str, storage_url: str | None) -> None:
+    def __init__(self, *, limit: str, storage_url: str | None, what: str = "token") -> None:
+        self.what = what
         self.item = parse(limit)
         self.local = MovingWindowRateLimiter(storage_from_string("memory://"))
         self.shared: MovingWindowRateLimiter | None = None
@@ -38,9 +40,9 @@ class TokenThrottle:
                 log.warning("throttling store unreachable; counting in this process")
         return use(self.local)
 
-    @staticmethod
-    def _keys(client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
-        return ("token-failures", "client", client_id), ("token-failures", "address", address)
+    def _keys(self, client_id: str, address: str) -> tuple[tuple[str, str, str], ...]:
+        failures = f"{self.what}-failures"
+        return (failures, "client", client_id), (failures, "address", address)
 
     def check(self, *, client_id: str, address: str) -> None:
         """Refuse with 429 a client id or address that has failed too often of late."""
@@ -48,7 +50,7 @@ class TokenThrottle:
         if not self._counted(lambda limiter: all(limiter.test(self.item, *k) for k in keys)):
             headers = self.headers(client_id=client_id, address=address)
             raise TooManyRequests(
-                f"Too many failed token requests; retry in {headers['RateLimit-Reset']} s.",
+                f"Too many failed {self.what} requests; retry in {headers['RateLimit-Reset']} s.",
                 headers=headers | {"Retry-After": headers["RateLimit-Reset"]},
             )
 

@@ -5,6 +5,7 @@ from app.models.base import Base
 from app.models.calendar import ClosureDay, Term
 from app.models.clients import ApiClient
 from app.models.history import ProvisionVersion, Revision, UpnChange
+from app.models.people import Person, PersonSession
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
@@ -17,6 +18,8 @@ __all__ = [
     "ClosureDay",
     "DateOfBirthConflict",
     "NilReturn",
+    "Person",
+    "PersonSession",
     "Provider",
     "Provision",
     "ProvisionEnd",

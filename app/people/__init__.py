@@ -1,0 +1,1 @@
+"""People who sign in to the pages: local accounts, sessions and their administration."""
