@@ -13,23 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import CurrentPrincipal, PupilReaderPrincipal, WriterPrincipal
-from app.auth.schemas import Role
 from app.csv_answers import CSV, csv_answer, wants_csv
 from app.cursors import decode_version_cursor, encode_cursor
 from app.database import SessionDep
 from app.errors import (
-    InvalidContent,
-    NotFound,
     UnsupportedMediaType,
     render_problem,
 )
 from app.history.schemas import utc
-from app.history.service import RECORD_FIELDS, History
+from app.history.service import RECORD_FIELDS
 from app.inputs import Id, RawBody
-from app.models import DateOfBirthConflict, Provider
+from app.models import DateOfBirthConflict
 from app.openapi import csv_content, parsed_body
 from app.providers.acting import acting_provider
-from app.provision.ends import end_provision, providers_to_end
 from app.provision.schemas import (
     BatchResult,
     EndedProvision,
@@ -42,13 +38,17 @@ from app.provision.schemas import (
     SentRecords,
 )
 from app.provision.sent import latest_versions, listed_provider
-from app.provision.service import DateOfBirthMismatch, apply_changes, ingest, withdraw
-from app.provision.spreadsheets import XLSX, read_sheet, too_many_records, validate_sheet
+from app.provision.service import (
+    DateOfBirthMismatch,
+    end_for_child,
+    ingest,
+    withdraw,
+)
+from app.provision.spreadsheets import XLSX, read_upload, too_many_records
 from app.provision.templates import template_csv, template_xlsx
 from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
-from app.register.derived import Changes
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["provision"])
@@ -193,7 +193,7 @@ def _read_batch(raw: bytes, media_type: str, most: int) -> ProvisionBatchIn:
             'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
         )
     if media_type in (CSV, XLSX):
-        return validate_sheet(read_sheet(raw, media_type, max_records=most), BATCH)
+        return read_upload(raw, media_type, max_records=most)
     # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
     try:
         body = BATCH.validate_json(raw)
@@ -365,35 +365,15 @@ def end(
                 )
             ],
         )
-    if principal.role is Role.provider or body.provider_id is not None:
-        provider_ids = [
-            acting_provider(principal, body.provider_id, where={"pointer": "/provider_id"})
-        ]
-        if session.get(Provider, provider_ids[0]) is None:
-            raise InvalidContent(
-                f"No provider {provider_ids[0]}.",
-                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
-            )
-    else:
-        provider_ids = providers_to_end(session, pupil.id)
-        if not provider_ids:
-            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
-    history = History(session, principal.client_id)
-    changes = Changes()
-    ended = [
-        end_provision(
-            session,
-            history=history,
-            changes=changes,
-            pupil_id=pupil.id,
-            provider_id=provider_id,
-            end_date=body.end_date,
-            end_reason=body.end_reason,
-            pointer="/end_date",
-        )
-        for provider_id in provider_ids
-    ]
-    apply_changes(session, history, changes, settings=request.app.state.settings)
+    ended = end_for_child(
+        session,
+        principal=principal,
+        pupil=pupil,
+        provider_id=body.provider_id,
+        end_date=body.end_date,
+        end_reason=body.end_reason,
+        settings=request.app.state.settings,
+    )
     if all(e.replaced for e in ended):
         response.status_code = status.HTTP_200_OK
     request.state.children = 1

@@ -30,7 +30,8 @@ from app.errors import Conflict, Forbidden, InvalidContent, NotFound
 from app.history.service import RECORD_FIELDS, History, record_details
 from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil, Revision
 from app.models import Provision as ProvisionRow
-from app.provision.ends import Ended, end_provision
+from app.providers.acting import acting_provider
+from app.provision.ends import Ended, end_provision, providers_to_end
 from app.provision.schemas import ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
 from app.pupils.upn import is_temporary_upn
@@ -182,6 +183,48 @@ def apply_changes(
         )
         history.left_register(was_open - _with_open_provision(session, changes.weeks))
     return history.close()
+
+
+def end_for_child(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    provider_id: int | None,
+    end_date: date,
+    end_reason: str,
+    settings: Settings,
+) -> list[Ended]:
+    """End a child's provision: a provider's own, the named provider's, or (an officer naming
+    none) every open one."""
+    if principal.role is Role.provider or provider_id is not None:
+        provider_ids = [acting_provider(principal, provider_id, where={"pointer": "/provider_id"})]
+        if session.get(Provider, provider_ids[0]) is None:
+            raise InvalidContent(
+                f"No provider {provider_ids[0]}.",
+                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+            )
+    else:
+        provider_ids = providers_to_end(session, pupil.id)
+        if not provider_ids:
+            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
+    history = History(session, principal.client_id)
+    changes = Changes()
+    ended = [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil.id,
+            provider_id=provider,
+            end_date=end_date,
+            end_reason=end_reason,
+            pointer="/end_date",
+        )
+        for provider in provider_ids
+    ]
+    apply_changes(session, history, changes, settings=settings)
+    return ended
 
 
 def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]:

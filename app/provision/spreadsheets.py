@@ -90,6 +90,14 @@ def read_sheet(raw: bytes, media_type: str, *, max_records: int) -> Sheet:
     return _checked(lines, budget)
 
 
+SHEET_BATCH = TypeAdapter(ProvisionBatchIn)
+
+
+def read_upload(raw: bytes, media_type: str, *, max_records: int) -> ProvisionBatchIn:
+    """A CSV or Excel upload as a batch, or a problem naming each cell that is wrong."""
+    return validate_sheet(read_sheet(raw, media_type, max_records=max_records), SHEET_BATCH)
+
+
 def too_many_records(most: int) -> ProblemError:
     """The answer to a batch with more records than one may hold."""
     return ProblemError(
