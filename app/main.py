@@ -44,7 +44,7 @@ from app.sandbox.router import router as sandbox_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 from app.web.pages import page_router
-from app.web.rendering import STATIC
+from app.web.rendering import STATIC, too_large_page
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_conflict_recorder(app)
     install_openapi(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, page_answer=too_large_page)
     app.add_middleware(
         ConnectionAdmission,
         capacity=connection_capacity(

@@ -37,7 +37,7 @@ from app.provision.schemas import (
     SentRecord,
     SentRecords,
 )
-from app.provision.sent import latest_versions, listed_provider
+from app.provision.sent import latest_versions, listed_provider, sent_record
 from app.provision.service import (
     DateOfBirthMismatch,
     end_for_child,
@@ -105,19 +105,7 @@ def list_records(
         before=before,
         limit=limit + 1,
     )
-    items = [
-        SentRecord.model_validate(
-            version.details
-            | {
-                "upn": upn,
-                "provider_id": version.provider_id,
-                "week_commencing": version.week_commencing,
-                "updated_at": utc(revision.recorded_at),
-                "withdrawn": version.action == "withdrawn",
-            }
-        )
-        for version, revision, upn in found[:limit]
-    ]
+    items = [sent_record(version, revision, upn) for version, revision, upn in found[:limit]]
     request.state.children = len({item.upn for item in items})
     next_url = None
     if len(found) > limit:

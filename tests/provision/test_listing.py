@@ -114,3 +114,14 @@ def test_csv_and_bad_input(client: TestClient, officer: Headers, school_auth: He
     )
     body = assert_problem(client.get(RECORDS, params={"cursor": "nonsense"}, headers=officer), 422)
     assert [error["parameter"] for error in body["errors"]] == ["cursor"]
+
+
+def test_every_child_sent_for_the_same_week_is_listed(
+    client: TestClient, school_auth: Headers
+) -> None:
+    submit(client, school_auth, record(FIRST, hours=10), record(SECOND, hours=8))
+    body = listing(client, school_auth, week_commencing=week(0).isoformat())
+    assert sorted(keys(body["items"])) == [
+        (FIRST, week(0).isoformat(), 10, False),
+        (SECOND, week(0).isoformat(), 8, False),
+    ]
