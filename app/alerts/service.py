@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.alerts.schemas import AlertRule
+from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn
 from app.config import Settings
-from app.models import Provider, Provision, ProvisionRecord, PupilWeek
+from app.models import Provider, Provision, ProvisionRecord, Pupil, PupilWeek
 from app.register.queries import in_status_week, open_in, register_halves, state_as_at
-from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.register.rules import WEEK, SchoolCalendar, monday_of, status_as_at
+from app.register.service import latest_register_weeks, load_calendar
+from app.returns.service import last_week_due, late_providers
 
 # Exits that leave the LA not knowing where a child is being educated.
 UNKNOWN = {"whereabouts_unknown": "Whereabouts unknown", "removed_from_roll": "Removed from roll"}
@@ -52,6 +54,86 @@ def find_alerts(
         if counts[rule] and len(findings) < limit:
             findings += checks.first(rule, limit - len(findings))
     return Alerts(counts, findings)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The alert list as shown, and how many children's records it reveals (for the audit)."""
+
+    alerts: AlertList
+    children: int
+
+
+def alert_list(
+    session: Session, *, as_at: date, rule: AlertRule | None, limit: int, settings: Settings
+) -> Listed:
+    """Every rule's count as at the day, the first ``limit`` alerts (of one rule, or all)
+    with each child's status, and the providers late with the last term week's return that
+    is past due."""
+    week = monday_of(as_at)
+    calendar = load_calendar(session)
+    rules = [rule] if rule else list(AlertRule)
+    found = find_alerts(
+        session,
+        as_at=as_at,
+        calendar=calendar,
+        settings=settings,
+        rules=[r for r in rules if r is not AlertRule.provider_return_missing],
+        limit=limit,
+    )
+    # Providers, not children: late with the last term week whose return is past due.
+    owed = last_week_due(as_at, calendar=calendar, working_days=settings.return_due_days)
+    late = (
+        late_providers(session, week_commencing=owed, calendar=calendar)
+        if owed and AlertRule.provider_return_missing in rules
+        else []
+    )
+    shown = found.findings
+    pupil_ids = sorted({finding.pupil_id for finding in shown})
+    pupils = dict(session.execute(select(Pupil.id, Pupil.upn).where(Pupil.id.in_(pupil_ids))).all())
+    latest = latest_register_weeks(session, pupil_ids=pupil_ids, on_or_before=week)
+    items = []
+    for finding in shown:
+        status = status_as_at(
+            week,
+            latest.get(finding.pupil_id),
+            full_time_hours=settings.full_time_hours,
+            calendar=calendar,
+        )
+        items.append(
+            Alert(
+                upn=pupils[finding.pupil_id],
+                rule=finding.rule,
+                reason=finding.reason,
+                since=finding.since,
+                provider_ids=list(finding.provider_ids),
+                total_hours=status.total_hours,
+                below_threshold=status.below_threshold,
+                weeks_below=status.weeks_below,
+                last_reported_week=status.last_reported_week,
+            )
+        )
+    alerts = AlertList(
+        week_commencing=week,
+        counts={r: found.counts.get(r, 0) for r in AlertRule}
+        | {AlertRule.provider_return_missing: len(late)},
+        items=items,
+        late_returns=[
+            LateReturn(
+                provider_id=line.provider_id,
+                provider_name=line.provider_name,
+                week_commencing=owed,
+                children_due=line.children_due,
+                reason=f"No return for the week of {owed} for {line.children_due} "
+                f"child{'ren' * (line.children_due != 1)} whose provision is open: chase the "
+                "provider, or record the end of provision.",
+            )
+            for line in late
+            if owed
+        ],
+        truncated=sum(found.counts.values()) > len(shown),
+    )
+    return Listed(alerts=alerts, children=len(pupil_ids))
 
 
 @dataclass(frozen=True)

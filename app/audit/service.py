@@ -4,7 +4,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from app.database import SessionDep
@@ -55,3 +55,15 @@ def find_events(
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return session.scalars(query).all()
+
+
+def events_naming(session: Session, *, upns: Sequence[str], limit: int) -> Sequence[AuditEvent]:
+    """Calls and page views that named the child by any of its UPNs, newest first (what a
+    subject access request or the DPO asks: who looked at this child's record, and when)."""
+    named = [
+        or_(AuditEvent.path.contains(upn), cast(AuditEvent.query, String).contains(upn))
+        for upn in upns
+    ]
+    return session.scalars(
+        select(AuditEvent).where(or_(*named)).order_by(AuditEvent.id.desc()).limit(limit)
+    ).all()

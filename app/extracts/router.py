@@ -1,25 +1,22 @@
 """The inspection extract: every child not in full-time education in a week, without names."""
 
-import csv
-import io
-import json
-from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.dependencies import ExtractPrincipal
 from app.csv_answers import CSV, wants_csv
 from app.database import SessionDep
 from app.extracts.schemas import InspectionExtract
-from app.extracts.service import COLUMNS, count_children, extract_rows
+from app.extracts.service import (
+    COLUMNS,
+    count_children,
+    csv_lines,
+    json_chunks,
+    streamed_rows,
+)
 from app.inputs import AsAt, today
 from app.openapi import csv_content
-from app.register.rules import SchoolCalendar, monday_of, threshold_for
+from app.register.rules import monday_of, threshold_for
 from app.register.service import load_calendar
 
 router = APIRouter(prefix="/extracts", tags=["extracts"])
@@ -52,7 +49,7 @@ def inspection_extract(
     calendar = load_calendar(session)
     request.state.children = count_children(session, week=week)
     as_csv = wants_csv(request)
-    rows = _stream(request.app.state.sessionmaker, week=week, calendar=calendar)
+    rows = streamed_rows(request.app.state.sessionmaker, week=week, calendar=calendar)
     header = {
         "la_code": settings.la_code,
         "la_name": settings.la_name,
@@ -63,61 +60,9 @@ def inspection_extract(
     }
     stem = f"inspection-extract-{settings.la_code}-{week.isoformat()}"
     return StreamingResponse(
-        _csv_lines(rows) if as_csv else _json_chunks(header, rows),
+        csv_lines(rows) if as_csv else json_chunks(header, rows),
         media_type=CSV if as_csv else "application/json",
         headers={
             "Content-Disposition": f'attachment; filename="{stem}.{"csv" if as_csv else "json"}"'
         },
     )
-
-
-def _stream(
-    make_session: "sessionmaker[Session]", *, week: date, calendar: SchoolCalendar
-) -> Iterator[dict[str, Any]]:
-    # The request's session is committed and closed before streaming starts; rows get their own.
-    with make_session() as session:
-        yield from extract_rows(session, week=week, calendar=calendar)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """The header, the rows, and last the count of rows actually sent."""
-    buffer = io.StringIO()
-    buffer.write(json.dumps(header)[:-1] + ', "items": [')
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        buffer.write(
-            ("," if count > 1 else "") + json.dumps({k: _plain(v) for k, v in row.items()})
-        )
-        yield from _flush(buffer)
-    buffer.write(f'], "children": {count}}}')
-    yield buffer.getvalue()
-
-
-def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        row = row | {
-            "provision_types": ";".join(row["provision_types"]),
-            "below_25": "true" if row["below_25"] else "false",
-        }
-        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
-        yield from _flush(buffer)
-    yield buffer.getvalue()
-
-
-def _flush(buffer: io.StringIO, *, at: int = 64 * 1024) -> Iterator[str]:
-    """Send the buffer on once it holds ``at`` characters; fewer, larger writes are faster."""
-    if buffer.tell() >= at:
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()

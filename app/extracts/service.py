@@ -1,12 +1,16 @@
 """The inspection extract, row by row: memory stays flat however many children there are."""
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Pupil, PupilWeek
 from app.register.facts import PROVISION_TYPES, codes
@@ -82,3 +86,57 @@ def extract_rows(
             "weeks_below": weeks_below(since) if below and since else 0,
             "below_since": since,
         }
+
+
+def streamed_rows(
+    make_session: "sessionmaker[Session]", *, week: date, calendar: SchoolCalendar
+) -> Iterator[dict[str, Any]]:
+    """The extract's rows from a session of their own: the request's session is committed
+    and closed before a streamed answer starts."""
+    with make_session() as session:
+        yield from extract_rows(session, week=week, calendar=calendar)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def json_chunks(header: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The header, the rows, and last the count of rows actually sent."""
+    buffer = io.StringIO()
+    buffer.write(json.dumps(header)[:-1] + ', "items": [')
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        buffer.write(
+            ("," if count > 1 else "") + json.dumps({k: _plain(v) for k, v in row.items()})
+        )
+        yield from _flush(buffer)
+    buffer.write(f'], "children": {count}}}')
+    yield buffer.getvalue()
+
+
+def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The rows as CSV with a header row, in chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        row = row | {
+            "provision_types": ";".join(row["provision_types"]),
+            "below_25": "true" if row["below_25"] else "false",
+        }
+        writer.writerow(["" if row[c] is None else _plain(row[c]) for c in COLUMNS])
+        yield from _flush(buffer)
+    yield buffer.getvalue()
+
+
+def _flush(buffer: io.StringIO, *, at: int = 64 * 1024) -> Iterator[str]:
+    """Send the buffer on once it holds ``at`` characters; fewer, larger writes are faster."""
+    if buffer.tell() >= at:
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

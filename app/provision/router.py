@@ -38,17 +38,11 @@ from app.provision.schemas import (
     SentRecords,
 )
 from app.provision.sent import latest_versions, listed_provider, sent_record
-from app.provision.service import (
-    DateOfBirthMismatch,
-    end_for_child,
-    ingest,
-    withdraw,
-)
+from app.provision.service import DateOfBirthMismatch, end_provisions, ingest, withdraw
 from app.provision.spreadsheets import XLSX, read_upload, too_many_records
 from app.provision.templates import template_csv, template_xlsx
-from app.pupils.router import UpnQuery, valid_upn
 from app.pupils.service import readable_pupil
-from app.pupils.upn import is_temporary_upn
+from app.pupils.upn import UpnQuery, is_temporary_upn, valid_upn
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["provision"])
@@ -334,33 +328,8 @@ def end(
     once every provision has ended the child leaves the register from the next term week. A
     provider ends its own provision; an LA officer names `provider_id`, or leaves it out to end
     every open provision of the child. Ending the same arrangement again replaces its end."""
-    pupil = readable_pupil(session, principal=principal, upn=body.upn, lock=True)
-    if pupil.date_of_birth != body.date_of_birth:
-        raise DateOfBirthMismatch(
-            "The date of birth differs from the register's; nothing was stored.",
-            errors=[
-                {
-                    "pointer": "/date_of_birth",
-                    "detail": f"UPN {pupil.upn} is on the register with date of birth "
-                    f"{pupil.date_of_birth}; this says {body.date_of_birth}",
-                }
-            ],
-            seen=[
-                DateOfBirthConflict(
-                    pupil_id=pupil.id,
-                    provider_id=principal.provider_id,
-                    date_of_birth_sent=body.date_of_birth,
-                )
-            ],
-        )
-    ended = end_for_child(
-        session,
-        principal=principal,
-        pupil=pupil,
-        provider_id=body.provider_id,
-        end_date=body.end_date,
-        end_reason=body.end_reason,
-        settings=request.app.state.settings,
+    pupil, ended = end_provisions(
+        session, principal=principal, request=body, settings=request.app.state.settings
     )
     if all(e.replaced for e in ended):
         response.status_code = status.HTTP_200_OK

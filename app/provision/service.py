@@ -32,8 +32,9 @@ from app.models import DateOfBirthConflict, Provider, ProvisionRecord, Pupil, Re
 from app.models import Provision as ProvisionRow
 from app.providers.acting import acting_provider
 from app.provision.ends import Ended, end_provision, providers_to_end
-from app.provision.schemas import ProvisionRecordIn, RecordWarning
+from app.provision.schemas import ProvisionEndIn, ProvisionRecordIn, RecordWarning
 from app.pupils.access import readable_pupil_ids
+from app.pupils.service import readable_pupil
 from app.pupils.upn import is_temporary_upn
 from app.register.derived import Changes, refresh
 from app.register.rules import SchoolAge, compulsory_school_age
@@ -235,6 +236,41 @@ def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]
             .where(ProvisionRow.pupil_id.in_(list(pupil_ids)), ProvisionRow.end_date.is_(None))
             .distinct()
         )
+    )
+
+
+def end_provisions(
+    session: Session, *, principal: Principal, request: ProvisionEndIn, settings: Settings
+) -> tuple[Pupil, list[Ended]]:
+    """End a child's provision: the caller's own (a provider), the one named, or (an LA
+    officer naming none) every open one; the child leaves the register once all have ended."""
+    pupil = readable_pupil(session, principal=principal, upn=request.upn, lock=True)
+    if pupil.date_of_birth != request.date_of_birth:
+        raise DateOfBirthMismatch(
+            "The date of birth differs from the register's; nothing was stored.",
+            errors=[
+                {
+                    "pointer": "/date_of_birth",
+                    "detail": f"UPN {pupil.upn} is on the register with date of birth "
+                    f"{pupil.date_of_birth}; this says {request.date_of_birth}",
+                }
+            ],
+            seen=[
+                DateOfBirthConflict(
+                    pupil_id=pupil.id,
+                    provider_id=principal.provider_id,
+                    date_of_birth_sent=request.date_of_birth,
+                )
+            ],
+        )
+    return pupil, end_for_child(
+        session,
+        principal=principal,
+        pupil=pupil,
+        provider_id=request.provider_id,
+        end_date=request.end_date,
+        end_reason=request.end_reason,
+        settings=settings,
     )
 
 

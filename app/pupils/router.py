@@ -13,7 +13,7 @@ from app.history.service import versions_of
 from app.inputs import AsAt, FromDate, Id, ToDate, today
 from app.pupils.schemas import PupilWeeks, UpnChangeIn, UpnChangeOut
 from app.pupils.service import readable_pupil, status_known_at, week_details
-from app.pupils.upn import normalise_upn
+from app.pupils.upn import UPN_EXAMPLE, valid_upn
 from app.pupils.upn_changes import change_upn
 from app.register.rules import WEEK, monday_of
 from app.register.schemas import NamedPupilStatus, PupilStatus
@@ -23,9 +23,7 @@ from app.register.status import previous_upns, statuses
 router = APIRouter(prefix="/pupils", tags=["pupils"])
 
 MAX_WEEKS = 260
-UPN_EXAMPLE = "B801200005001"
 UpnPath = Annotated[str, Path(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
-UpnQuery = Annotated[str, Query(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
 AsKnownAt = Annotated[
     datetime | None,
     Query(
@@ -177,16 +175,6 @@ def upn_change(
         previous_upns=previous_upns(session, [changed.pupil.id]).get(changed.pupil.id, []),
         merged=changed.merged,
     )
-
-
-def valid_upn(upn: str) -> str:
-    """The UPN in a path or query, normalised, or 422 naming the parameter."""
-    try:
-        return normalise_upn(upn)
-    except ValueError as exc:
-        raise InvalidContent(
-            f"Not a valid UPN: {exc}", errors=[{"parameter": "upn", "detail": str(exc)}]
-        ) from exc
 
 
 def _past_moment(moment: datetime) -> datetime:

@@ -1,7 +1,12 @@
 """Unique Pupil Numbers: python-stdnum's check, widened to every English and Welsh LA, without
 cleaning a UPN that is already written as one (the usual case, thousands per batch)."""
 
+from typing import Annotated
+
+from fastapi import Query
 from stdnum.gb import upn as stdnum_upn
+
+from app.errors import InvalidContent
 
 # The check alphabet (I, O and S are never used): a character's place in it, modulo 23, is its
 # value in the check sum (digits 0-9 are worth 0-9 that way).
@@ -50,3 +55,17 @@ def normalise_upn(value: str) -> str:
 def is_temporary_upn(upn: str) -> bool:
     """A temporary UPN ends in a letter instead of the last serial digit."""
     return upn[-1].isalpha()
+
+
+UPN_EXAMPLE = "B801200005001"
+UpnQuery = Annotated[str, Query(min_length=1, max_length=20, examples=[UPN_EXAMPLE])]
+
+
+def valid_upn(upn: str) -> str:
+    """The UPN in a path or query, normalised, or 422 naming the parameter."""
+    try:
+        return normalise_upn(upn)
+    except ValueError as exc:
+        raise InvalidContent(
+            f"Not a valid UPN: {exc}", errors=[{"parameter": "upn", "detail": str(exc)}]
+        ) from exc

@@ -5,18 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from app.auth.dependencies import OfficerPrincipal
 from app.cursors import MAX_ID, decode_cursor, encode_cursor
 from app.database import SessionDep
 from app.inputs import LATEST, AsAt, today
 from app.models import PupilWeek
-from app.register.queries import (
-    children_with_judgements,
-    first_children_as_at,
-    provided_in_status_week,
-)
+from app.register.listing import RegisterFilter, register_conditions
+from app.register.queries import children_with_judgements, first_children_as_at
 from app.register.rules import monday_of, threshold_for
 from app.register.schemas import PupilStatus
 from app.register.service import load_calendar, register_week_of
@@ -52,21 +49,15 @@ def register(
     week = monday_of(as_at or today())
     settings = request.app.state.settings
     calendar = load_calendar(session)
-    query = children_with_judgements()
-    if below_threshold is not None:
-        query = query.where(PupilWeek.below_threshold.is_(below_threshold))
-    if min_weeks_below is not None:
-        # weeks_below >= N exactly when the run began by the N-th term week back.
-        began_by = calendar.term_week_ending(week, min_weeks_below)
-        query = query.where(
-            and_(PupilWeek.below_threshold, PupilWeek.below_since <= began_by)
-            if began_by
-            else false()
-        )
-    if provision_type is not None or provider_id is not None:
-        query = query.where(
-            provided_in_status_week(provision_type=provision_type, provider_id=provider_id)
-        )
+    chosen = RegisterFilter(
+        below_threshold=below_threshold,
+        min_weeks_below=min_weeks_below,
+        provision_type=provision_type,
+        provider_id=provider_id,
+    )
+    query = children_with_judgements().where(
+        *register_conditions(chosen, week=week, calendar=calendar)
+    )
     if cursor is not None:
         query = query.where(_after(*_decode(cursor)))
     rows = first_children_as_at(session, query, week_commencing=week, limit=limit + 1)

@@ -1,15 +1,13 @@
 """Who was due a weekly return and what arrived: a provider is due one for every term week in
 which it has a child whose provision with it is open (rule 6), until it ends that provision."""
 
-from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, distinct, exists, func, select
+from sqlalchemy import and_, distinct, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
-from app.models import NilReturn, Provider, Provision, ProvisionRecord
-from app.pupils.service import current_upn
+from app.models import NilReturn, Provider, Provision, ProvisionRecord, Pupil
 from app.register.queries import open_in
 from app.register.rules import WEEK, SchoolCalendar, monday_of
 from app.returns.schemas import ChildDue, ReturnLine, ReturnStatus
@@ -99,13 +97,18 @@ def returns_for(
                 status=_status(children_due, returned),
             )
         )
-    missing = _children_missing(
+    missing = children_missing(
         session,
-        week_commencing,
-        [line.provider_id for line in lines if line.children_due > line.children_returned],
+        week_commencing=week_commencing,
+        provider_ids=[
+            line.provider_id for line in lines if line.children_due > line.children_returned
+        ],
     )
     for line in lines:
-        line.children_missing = missing.get(line.provider_id, [])
+        line.children_missing = [
+            ChildDue(upn=pupil.upn, week_commencing=week_commencing)
+            for pupil in missing.get(line.provider_id, [])
+        ]
     return lines
 
 
@@ -150,29 +153,6 @@ def late_providers(
     ]
 
 
-def _children_missing(
-    session: Session, week: date, provider_ids: list[int]
-) -> dict[int, list[ChildDue]]:
-    """Per provider: the children with provision open in the week and no record from it."""
-    if not provider_ids:
-        return {}
-    sent = exists().where(
-        ProvisionRecord.pupil_id == Provision.pupil_id,
-        ProvisionRecord.provider_id == Provision.provider_id,
-        ProvisionRecord.week_commencing == week,
-    )
-    upn = current_upn(Provision.pupil_id)
-    missing: dict[int, list[ChildDue]] = defaultdict(list)
-    for provider_id, child in session.execute(
-        select(Provision.provider_id, upn)
-        .where(Provision.provider_id.in_(provider_ids), open_in(week), ~sent)
-        .distinct()
-        .order_by(Provision.provider_id, upn)
-    ):
-        missing[provider_id].append(ChildDue(upn=child, week_commencing=week))
-    return missing
-
-
 def _status(due: int, returned: int) -> ReturnStatus:
     if not due:
         return ReturnStatus.nil_return
@@ -203,3 +183,31 @@ def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tup
     if provider_id is not None:
         query = query.where(Provision.provider_id == provider_id)
     return {provider: (due, returned) for provider, due, returned in session.execute(query)}
+
+
+def children_missing(
+    session: Session, *, week_commencing: date, provider_ids: list[int] | None = None
+) -> dict[int, list[Pupil]]:
+    """Per provider (all, or these), the children whose provision with it is open in the week
+    but who are missing from its return, by family name (what the LA chases the provider for)."""
+    if provider_ids == []:
+        return {}
+    sent = exists().where(
+        ProvisionRecord.pupil_id == Provision.pupil_id,
+        ProvisionRecord.provider_id == Provision.provider_id,
+        ProvisionRecord.week_commencing == week_commencing,
+    )
+    missing: dict[int, list[Pupil]] = {}
+    for provider_id, pupil in session.execute(
+        select(Provision.provider_id, Pupil)
+        .join(Pupil, Pupil.id == Provision.pupil_id)
+        .where(
+            open_in(week_commencing),
+            ~sent,
+            true() if provider_ids is None else Provision.provider_id.in_(provider_ids),
+        )
+        .distinct()
+        .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)
+    ):
+        missing.setdefault(provider_id, []).append(pupil)
+    return missing

@@ -58,13 +58,14 @@ def _sign_in_page(
         error_summary={"email": error} if error else None,
         oidc_enabled=request.app.state.settings.oidc_issuer is not None,
     )
-    _set_cookie(request, response, SIGN_IN_COOKIE, form_token, max_age=3600)
+    set_cookie(request, response, SIGN_IN_COOKIE, form_token, max_age=3600)
     return response
 
 
-def _set_cookie(
+def set_cookie(
     request: Request, response: Response, name: str, value: str, max_age: int | None = None
 ) -> None:
+    """Set one of the service's cookies: HttpOnly, SameSite=Lax, Secure over HTTPS."""
     # Secure whenever the browser reached us over HTTPS (directly or through the LA's proxy).
     response.set_cookie(
         name,
@@ -137,7 +138,7 @@ def signed_in_response(
     request.state.principal = person_principal(person)
     request.state.signed_in = signed
     response = RedirectResponse(next_path, status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, token)
+    set_cookie(request, response, SESSION_COOKIE, token)
     # A new form token for the next sign-in, so a copied sign-in form cannot be replayed.
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response

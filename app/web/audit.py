@@ -1,0 +1,51 @@
+"""Who read or changed a child's record, and when: for a subject access request or the DPO."""
+
+from datetime import UTC
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.audit.service import events_naming
+from app.auth.service import list_clients
+from app.database import SessionDep
+from app.history.schemas import HistoryEntry
+from app.history.service import versions_of
+from app.inputs import LONDON
+from app.people.service import list_people
+from app.register.status import previous_upns
+from app.web.child import UpnInPath, readable_child
+from app.web.rendering import page
+from app.web.routing import PageRoute
+from app.web.session import OfficerPage
+
+router = APIRouter(route_class=PageRoute)
+SHOWN = 500
+
+
+@router.get("/children/{upn}/audit")
+def child_audit(
+    upn: UpnInPath, request: Request, session: SessionDep, signed: OfficerPage
+) -> HTMLResponse:
+    """Every recorded read of the child and every change to its records."""
+    pupil = readable_child(session, signed, upn)
+    upns = [pupil.upn, *previous_upns(session, [pupil.id]).get(pupil.id, [])]
+    who = {client.client_id: client.name for client in list_clients(session)} | {
+        f"person-{person.id}": f"{person.name} ({person.email})" for person in list_people(session)
+    }
+    request.state.children = 1
+    return page(
+        request,
+        "audit.html",
+        title="Who has read or changed this record",
+        pupil=pupil,
+        events=events_naming(session, upns=upns, limit=SHOWN),
+        changes=[
+            HistoryEntry.of(version, revision)
+            for version, revision in versions_of(
+                session, pupil_id=pupil.id, before_id=None, limit=SHOWN
+            )
+        ],
+        who=who,
+        tz=LONDON,
+        utc=UTC,
+    )

@@ -1,0 +1,332 @@
+"""A child's page: status with providers by name, the school year's hours against full time,
+alerts, history, what the register knew at an earlier moment, and the officer's actions."""
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from app.alerts.schemas import AlertRule
+from app.alerts.service import find_alerts
+from app.config import Settings
+from app.database import SessionDep
+from app.errors import NotFound, ProblemError
+from app.history.schemas import HistoryEntry
+from app.history.service import versions_of
+from app.inputs import LONDON
+from app.models import Pupil
+from app.people.service import SignedIn, person_principal
+from app.providers.service import list_providers
+from app.provision.ends import providers_to_end
+from app.provision.schemas import ProvisionEndIn
+from app.provision.service import end_provisions, withdraw
+from app.pupils.schemas import UpnChangeIn
+from app.pupils.service import readable_pupil, status_known_at, week_details
+from app.pupils.upn import normalise_upn
+from app.pupils.upn_changes import change_upn
+from app.register.listing import academic_year_starts
+from app.register.rules import monday_of
+from app.register.service import latest_register_weeks, load_calendar
+from app.register.status import statuses
+from app.vocabulary import EndReason, Monday
+from app.web.charts import Series, hours_chart
+from app.web.forms import Blank, field_errors
+from app.web.home import RULE_NAMES
+from app.web.rendering import page
+from app.web.routing import PageRoute
+from app.web.session import CheckedForm, OfficerPage
+from app.web.weeks import WeekParam, week_or_default
+
+router = APIRouter(route_class=PageRoute)
+UpnInPath = Annotated[str, Path(max_length=40)]
+HISTORY_SHOWN = 30
+DONE = {
+    "ended": "The provision was ended.",
+    "withdrawn": "The record was withdrawn. The register now judges as if it had never been sent.",
+    "upn": "The child's UPN was changed. The old UPN still finds them.",
+}
+
+
+def readable_child(session: Session, signed: SignedIn, upn: str, *, lock: bool = False) -> Pupil:
+    """The child at this UPN, or a GOV.UK 'not found' page saying what was wrong."""
+    try:
+        normalised = normalise_upn(upn)
+    except ValueError as exc:
+        raise NotFound(f"“{upn}” is not a UPN: {exc}.") from exc
+    return readable_pupil(
+        session, principal=person_principal(signed.person), upn=normalised, lock=lock
+    )
+
+
+class _Known(BaseModel):
+    moment: datetime
+
+
+def _moment(value: str | None) -> datetime | None:
+    """A datetime-local from the form, in England's time, as UTC; never in the future."""
+    if not value:
+        return None
+    moment = _Known.model_validate({"moment": value}).moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+    return min(moment.astimezone(UTC), datetime.now(UTC))
+
+
+def child_page(
+    request: Request,
+    session: SessionDep,
+    signed: SignedIn,
+    pupil: Pupil,
+    *,
+    week: date | None,
+    known_at: datetime | None = None,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, Any] | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    """The child's page; with ``errors`` it shows the form sent back with what to fix."""
+    settings: Settings = request.app.state.settings
+    principal = person_principal(signed.person)
+    calendar = load_calendar(session)
+    chosen = week_or_default(week, calendar)
+    latest = latest_register_weeks(session, pupil_ids=[pupil.id], on_or_before=chosen)
+    [status] = statuses(
+        session,
+        principal=principal,
+        children=[(pupil, latest.get(pupil.id))],
+        week_commencing=chosen,
+        full_time_hours=settings.full_time_hours,
+        calendar=calendar,
+        with_names=True,
+    )
+    known = None
+    if known_at is not None:
+        known = status_known_at(
+            session,
+            principal=principal,
+            pupil=pupil,
+            week_commencing=chosen,
+            moment=known_at,
+            full_time_hours=settings.full_time_hours,
+            calendar=calendar,
+        )
+    school_year = monday_of(date(academic_year_starts(chosen), 9, 1))
+    weeks = week_details(
+        session,
+        principal=principal,
+        pupil=pupil,
+        first=school_year,
+        last=chosen,
+        full_time_hours=settings.full_time_hours,
+        calendar=calendar,
+    )
+    names = {provider.id: provider.name for provider in list_providers(session)}
+    shown = sorted({p.provider_id for w in weeks for p in w.providers})
+    hours = {
+        provider_id: [
+            next((p.hours for p in w.providers if p.provider_id == provider_id), None)
+            for w in weeks
+        ]
+        for provider_id in shown
+    }
+    labels = [w.week_commencing.strftime("%-d %b") for w in weeks]
+    chart = hours_chart(
+        f"Weekly hours by provider from {school_year:%-d %B %Y}, against full time",
+        labels,
+        [Series(names.get(p, f"Provider {p}"), hours[p]) for p in shown],
+        full_time=settings.full_time_hours,
+        below=[w.below_threshold for w in weeks],
+    )
+    found = find_alerts(
+        session,
+        as_at=chosen,
+        calendar=calendar,
+        settings=settings,
+        rules=[r for r in AlertRule if r is not AlertRule.provider_return_missing],
+        limit=10_000,
+    )
+    history = [
+        HistoryEntry.of(version, revision)
+        for version, revision in versions_of(
+            session, pupil_id=pupil.id, before_id=None, limit=HISTORY_SHOWN
+        )
+    ]
+    # The records an officer may withdraw: this school year's, newest first.
+    recorded_weeks = [
+        (p.provider_id, w.week_commencing) for w in reversed(weeks) for p in w.providers
+    ]
+    request.state.children = 1
+    return page(
+        request,
+        "child.html",
+        title=f"{pupil.given_name or ''} {pupil.family_name or ''}".strip() or pupil.upn,
+        status_code=400 if errors else 200,
+        error_summary=errors or None,
+        errors=errors or {},
+        values=values or {},
+        done=DONE.get(done or ""),
+        pupil=pupil,
+        status=status,
+        known=known,
+        known_at=known_at.astimezone(LONDON) if known_at else None,
+        week=chosen,
+        names=names,
+        chart=chart,
+        weeks=weeks,
+        shown=shown,
+        hours=hours,
+        alerts=[f for f in found.findings if f.pupil_id == pupil.id],
+        rule_names=RULE_NAMES,
+        history=history,
+        open_providers=providers_to_end(session, pupil.id),
+        recorded_weeks=recorded_weeks,
+        end_reasons=list(EndReason),
+        tz=LONDON,
+        settings=settings,
+    )
+
+
+@router.get("/children/{upn}")
+def child(
+    upn: UpnInPath,
+    request: Request,
+    session: SessionDep,
+    signed: OfficerPage,
+    week: WeekParam = None,
+    known_at: Annotated[Blank[str], Query(max_length=40)] = None,
+    done: Annotated[Blank[str], Query(max_length=20)] = None,
+) -> HTMLResponse:
+    """A child's page."""
+    pupil = readable_child(session, signed, upn)
+    try:
+        moment = _moment(known_at)
+    except ValidationError:
+        return child_page(
+            request,
+            session,
+            signed,
+            pupil,
+            week=week,
+            errors={"known_at": "Enter the date and time as day, month, year, hours and minutes"},
+        )
+    return child_page(request, session, signed, pupil, week=week, known_at=moment, done=done)
+
+
+def _acted(upn: str, done: str) -> RedirectResponse:
+    return RedirectResponse(f"/children/{upn}?done={done}", status_code=303)
+
+
+@router.post("/children/{upn}/end")
+def end_provision(
+    upn: UpnInPath,
+    request: Request,
+    session: SessionDep,
+    signed: CheckedForm,
+    _officer: OfficerPage,
+    provider_id: Annotated[str, Form(max_length=20)] = "",
+    end_date: Annotated[str, Form(max_length=20)] = "",
+    end_reason: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """End one provision of the child, or all of them."""
+    pupil = readable_child(session, signed, upn, lock=True)
+    sent = {"provider_id": provider_id or None, "end_date": end_date, "end_reason": end_reason}
+    fields = ["end_date", "end_reason", "provider_id"]
+    try:
+        body = ProvisionEndIn.model_validate(
+            sent | {"upn": pupil.upn, "date_of_birth": pupil.date_of_birth}
+        )
+        end_provisions(
+            session,
+            principal=person_principal(signed.person),
+            request=body,
+            settings=request.app.state.settings,
+        )
+    except (ValidationError, ProblemError) as exc:
+        session.rollback()
+        return child_page(
+            request,
+            session,
+            signed,
+            pupil,
+            week=None,
+            errors=field_errors(exc, fields),
+            values=sent,
+        )
+    request.state.children = 1
+    return _acted(pupil.upn, "ended")
+
+
+class _Withdrawal(BaseModel):
+    provider_id: int
+    week_commencing: Monday
+
+
+@router.post("/children/{upn}/withdraw")
+def withdraw_record(
+    upn: UpnInPath,
+    request: Request,
+    session: SessionDep,
+    signed: CheckedForm,
+    _officer: OfficerPage,
+    record: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Withdraw one record sent in error."""
+    pupil = readable_child(session, signed, upn, lock=True)
+    provider, _, week = record.partition("/")
+    try:
+        chosen = _Withdrawal.model_validate({"provider_id": provider, "week_commencing": week})
+        withdraw(
+            session,
+            principal=person_principal(signed.person),
+            pupil=pupil,
+            provider_id=chosen.provider_id,
+            week_commencing=chosen.week_commencing,
+            settings=request.app.state.settings,
+        )
+    except (ValidationError, ProblemError) as exc:
+        session.rollback()
+        errors = {"record": "Choose the record to withdraw"}
+        if isinstance(exc, ProblemError):
+            errors = {"record": exc.detail}
+        return child_page(request, session, signed, pupil, week=None, errors=errors)
+    request.state.children = 1
+    return _acted(pupil.upn, "withdrawn")
+
+
+@router.post("/children/{upn}/upn-change")
+def upn_change(
+    upn: UpnInPath,
+    request: Request,
+    session: SessionDep,
+    signed: CheckedForm,
+    _officer: OfficerPage,
+    new_upn: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Give the child a new UPN."""
+    pupil = readable_child(session, signed, upn)
+    try:
+        body = UpnChangeIn.model_validate({"new_upn": new_upn})
+        changed = change_upn(
+            session,
+            principal=person_principal(signed.person),
+            upn=pupil.upn,
+            new_upn=body.new_upn,
+            settings=request.app.state.settings,
+        )
+    except (ValidationError, ProblemError) as exc:
+        session.rollback()
+        return child_page(
+            request,
+            session,
+            signed,
+            pupil,
+            week=None,
+            errors=field_errors(exc, ["new_upn"]),
+            values={"new_upn": new_upn},
+        )
+    request.state.children = 2 if changed.merged else 1
+    return _acted(changed.pupil.upn, "upn")
