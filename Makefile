@@ -8,9 +8,11 @@ DATABASE_URL ?= sqlite:///./register.db
 # Development-only admin credentials; set your own (and REGISTER_JWT_SIGNING_KEY) anywhere real.
 REGISTER_ADMIN_CLIENT_ID ?= admin
 REGISTER_ADMIN_CLIENT_SECRET ?= local-development-admin-secret
+REGISTER_ADMIN_EMAIL ?= admin@example.org
+REGISTER_ADMIN_PASSWORD ?= local-development-admin-password
 DEMO ?=
 
-.PHONY: install run test lint bench openapi lock reset clean frontend
+.PHONY: install run test lint bench openapi lock reset clean frontend screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +40,7 @@ frontend: node_modules/.installed
 run: install
 	@DATABASE_URL='$(DATABASE_URL)' REGISTER_ADMIN_CLIENT_ID='$(REGISTER_ADMIN_CLIENT_ID)' \
 	REGISTER_ADMIN_CLIENT_SECRET='$(REGISTER_ADMIN_CLIENT_SECRET)' \
+	REGISTER_ADMIN_EMAIL='$(REGISTER_ADMIN_EMAIL)' REGISTER_ADMIN_PASSWORD='$(REGISTER_ADMIN_PASSWORD)' \
 	$(BIN)/python -m app.serve --migrate --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 lint: install node_modules/.installed
@@ -47,8 +50,17 @@ lint: install node_modules/.installed
 	node_modules/.bin/spectral lint openapi/openapi.json --ruleset .spectral.yaml --fail-severity=warn
 	$(BIN)/hadolint Dockerfile
 
+# The browser tests (tests/browser) need Chromium from the system (apt-get install chromium);
+# without it they are skipped, and said to be.
 test: lint
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  echo "NOTE: no Chromium found: the browser tests (tests/browser) will be SKIPPED." \
+	  "Install it with: apt-get install chromium"
 	$(BIN)/pytest
+
+# The pages at 1280 and 375 px, taken by the browser tests into docs/screenshots (README).
+screenshots: install node_modules/.installed
+	REGISTER_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser -k photographed
 
 openapi: install
 	$(BIN)/python -m app.openapi_file > openapi/openapi.json

@@ -21,7 +21,9 @@ from stdnum.gb import upn as stdnum_upn
 from app.auth.schemas import Principal, Role
 from app.config import Settings
 from app.inputs import today as today_in_england
-from app.models import ClosureDay, Provider, Pupil, Term
+from app.models import ClosureDay, Person, Provider, Pupil, Term
+from app.people.schemas import PersonCreate
+from app.people.service import create_person
 from app.provision.schemas import ProvisionRecordIn
 from app.provision.service import ingest
 from app.pupils.upn import check_letter
@@ -585,6 +587,36 @@ def _upn(rng: random.Random, date_of_birth: date, seen: set[str]) -> str:
 
 
 # --- Loading the demo ----------------------------------------------------------------------
+
+
+# People who sign in to the demo's pages; development passwords, never for a real register.
+DEMO_PEOPLE = (
+    ("officer@demo.example.org", "Olivia Officer", Role.la_officer, "demo-officer-password"),
+    ("inspector@demo.example.org", "Ivan Inspector", Role.inspector, "demo-inspector-password"),
+)
+
+
+# A tutor at the demo's first tuition provider, who sends its weeks on the pages.
+DEMO_TUTOR = ("tutor@demo.example.org", "Tariq Tutor", Role.provider, "demo-tutor-password")
+
+
+def ensure_demo_people(sessionmaker: "sessionmaker[Session]", *, settings: Settings) -> None:
+    """The demo's officer, inspector and tutor, each with a local account (once)."""
+    with sessionmaker.begin() as session:
+        tuition = session.scalar(
+            select(Provider.id).where(Provider.kind == "tuition").order_by(Provider.id).limit(1)
+        )
+        people: list[tuple[tuple[str, str, Role, str], int | None]] = [
+            (person, None) for person in DEMO_PEOPLE
+        ]
+        if tuition is not None:
+            people.append((DEMO_TUTOR, tuition))
+        for (email, name, role, password), provider_id in people:
+            if session.scalar(select(Person.id).where(Person.email == email)) is None:
+                person = PersonCreate(
+                    email=email, name=name, role=role, password=password, provider_id=provider_id
+                )
+                create_person(session, request=person, settings=settings)
 
 
 def load_demo(

@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
@@ -43,8 +42,9 @@ from app.returns.router import router as returns_router
 from app.sandbox.router import router as sandbox_router
 from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
+from app.web.assets import ASSETS_PATH, assets_app
 from app.web.pages import page_router
-from app.web.rendering import STATIC, too_large_page
+from app.web.rendering import too_large_page
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(page_router())
-    app.mount("/assets", StaticFiles(directory=STATIC / "assets"), name="assets")
+    app.mount(ASSETS_PATH, assets_app(), name="assets")
     app.include_router(health_router)
     app.include_router(problems_router)
     if settings.metrics_enabled:

@@ -9,7 +9,7 @@ import logging
 
 import uvicorn
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.observability.logs import configure_logging
@@ -31,9 +31,10 @@ def main() -> None:
         upgrade_to_head(settings)
     app = create_app(settings)
     if args.demo:
-        from app.demo import load_demo
+        from app.demo import ensure_demo_people, load_demo
 
         summary = load_demo(app.state.sessionmaker, settings=settings)
+        ensure_demo_people(app.state.sessionmaker, settings=settings)
         log.info("demo LA loaded", extra={"demo": str(summary)})
     base = f"http://{args.host}:{args.port}"
     log.info(
@@ -57,7 +58,8 @@ def main() -> None:
             f"  Token: curl -s -X POST {base}/api/v1/auth/token "
             f"-d grant_type=client_credentials "
             f"-d client_id={settings.admin_client_id or '<REGISTER_ADMIN_CLIENT_ID>'} "
-            f"-d client_secret={secret.get_secret_value() if secret else '<secret>'}\n",
+            f"-d client_secret={secret.get_secret_value() if secret else '<secret>'}\n"
+            f"{_sign_in_help(base, settings, demo=args.demo)}",
             flush=True,
         )
     if settings.workers == 1:
@@ -81,6 +83,22 @@ def main() -> None:
             log_config=None,
             access_log=False,
         )
+
+
+def _sign_in_help(base: str, settings: Settings, *, demo: bool) -> str:
+    """Where people sign in, and as whom on the development machine."""
+    from app.demo import DEMO_PEOPLE, DEMO_TUTOR
+
+    accounts = []
+    if settings.admin_email and settings.admin_password:
+        accounts.append(("admin", settings.admin_email, settings.admin_password.get_secret_value()))
+    if demo:
+        accounts += [
+            (role.value, email, password) for email, _, role, password in (*DEMO_PEOPLE, DEMO_TUTOR)
+        ]
+    lines = [f"  Pages: {base}/sign-in"]
+    lines += [f"    {role:<11} {email}  password: {password}" for role, email, password in accounts]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

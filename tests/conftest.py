@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -23,6 +24,8 @@ from app.config import Settings
 from app.database import make_engine
 from app.main import create_app
 from app.migrations import upgrade_to_head
+from tests.oidc import SECRET as OIDC_SECRET
+from tests.oidc import free_port, start_provider
 
 ADMIN_ID = "test-admin"
 ADMIN_SECRET = "test-admin-secret-that-is-long-enough"
@@ -248,3 +251,21 @@ def browser_for(
 @pytest.fixture
 def officer_browser(browser_for: Callable[..., TestClient]) -> TestClient:
     return browser_for("la_officer")
+
+
+@pytest.fixture
+def oidc_issuer(app: FastAPI, live_url: str) -> Iterator[str]:
+    """A real OpenID Connect provider on loopback, which the register signs people in with."""
+    port = free_port()
+    process = start_provider(port, f"{live_url}/sign-in/oidc/callback")
+    url = f"http://127.0.0.1:{port}"
+    app.state.settings = app.state.settings.model_copy(
+        update={
+            "oidc_issuer": url,
+            "oidc_client_id": "register",
+            "oidc_client_secret": SecretStr(OIDC_SECRET),
+        }
+    )
+    yield url
+    process.terminate()
+    process.wait(10)

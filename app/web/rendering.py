@@ -15,6 +15,10 @@ from app.people.service import SignedIn
 SERVICE_NAME = "Children not in full-time education"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.trim_blocks = TEMPLATES.env.lstrip_blocks = True
+# Codes as words on the pages: "la_officer" is "LA officer", "nil_return" is "Nil return".
+TEMPLATES.env.filters["words"] = lambda code: (
+    "LA officer" if code == "la_officer" else str(code or "").replace("_", " ").capitalize()
+)
 STATIC = Path(__file__).parent / "static"
 
 # Pages load only the service's own styles, fonts and images; no script runs at all, so the

@@ -2,66 +2,17 @@
 on loopback, and the register served over real HTTP."""
 
 import re
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from app.models import Person
+from tests.oidc import free_port, needs_provider, start_provider
 
-PROVIDER_SCRIPT = Path(__file__).resolve().parent.parent / "oidc" / "provider.mjs"
-NODE = shutil.which("node") or "node"
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules" / "oidc-provider"
-SECRET = "oidc-client-secret-for-tests"
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("node") and NODE_MODULES.exists()),
-    reason="needs node and `npm ci` (the oidc-provider package)",
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(port: int, redirect_uri: str) -> subprocess.Popen[str]:
-    process = subprocess.Popen(  # noqa: S603 - our own script, with arguments we chose
-        [NODE, str(PROVIDER_SCRIPT), str(port), redirect_uri, SECRET],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith("ready"), line
-    return process
-
-
-@pytest.fixture
-def issuer(app: FastAPI, live_url: str) -> Iterator[str]:
-    """The provider's issuer URL; the register is configured to sign in with it."""
-    port = _free_port()
-    process = _start(port, f"{live_url}/sign-in/oidc/callback")
-    url = f"http://127.0.0.1:{port}"
-    app.state.settings = app.state.settings.model_copy(
-        update={
-            "oidc_issuer": url,
-            "oidc_client_id": "register",
-            "oidc_client_secret": SecretStr(SECRET),
-        }
-    )
-    yield url
-    process.terminate()
-    process.wait(10)
+pytestmark = needs_provider
 
 
 def _walk(browser: httpx.Client, response: httpx.Response) -> httpx.Response | str:
@@ -98,7 +49,7 @@ def _people(app: FastAPI) -> int:
 
 
 def test_an_officer_signs_in_with_the_identity_provider(
-    app: FastAPI, live_url: str, issuer: str
+    app: FastAPI, live_url: str, oidc_issuer: str
 ) -> None:
     with httpx.Client() as browser:
         callback = _log_in_at_provider(browser, _begin(browser, live_url, "/register"), "officer")
@@ -114,7 +65,7 @@ def test_an_officer_signs_in_with_the_identity_provider(
 
 
 def test_a_person_without_a_mapped_role_is_told_they_have_no_access(
-    app: FastAPI, live_url: str, issuer: str
+    app: FastAPI, live_url: str, oidc_issuer: str
 ) -> None:
     before = _people(app)
     with httpx.Client() as browser:
@@ -127,7 +78,7 @@ def test_a_person_without_a_mapped_role_is_told_they_have_no_access(
 
 
 def test_a_wrong_state_or_a_code_used_twice_is_refused(
-    app: FastAPI, live_url: str, issuer: str
+    app: FastAPI, live_url: str, oidc_issuer: str
 ) -> None:
     before = _people(app)
     with httpx.Client() as browser:
@@ -149,7 +100,7 @@ def test_a_wrong_state_or_a_code_used_twice_is_refused(
 
 
 def test_a_callback_without_a_sign_in_begun_here_is_refused(
-    app: FastAPI, live_url: str, issuer: str
+    app: FastAPI, live_url: str, oidc_issuer: str
 ) -> None:
     with httpx.Client() as browser:
         response = browser.get(f"{live_url}/sign-in/oidc/callback?code=x&state=y")
@@ -158,17 +109,17 @@ def test_a_callback_without_a_sign_in_begun_here_is_refused(
 
 
 def test_an_id_token_from_another_issuer_is_refused(
-    app: FastAPI, live_url: str, issuer: str
+    app: FastAPI, live_url: str, oidc_issuer: str
 ) -> None:
     # A second provider at another address answers the browser: the code and ID token it
     # issues are not the configured issuer's, so the register refuses them.
-    port = _free_port()
-    other = _start(port, f"{live_url}/sign-in/oidc/callback")
+    port = free_port()
+    other = start_provider(port, f"{live_url}/sign-in/oidc/callback")
     try:
         before = _people(app)
         with httpx.Client() as browser:
             sent_to = _begin(browser, live_url).headers["location"]
-            moved = browser.get(sent_to.replace(issuer, f"http://127.0.0.1:{port}"))
+            moved = browser.get(sent_to.replace(oidc_issuer, f"http://127.0.0.1:{port}"))
             callback = _log_in_at_provider(browser, moved, "officer")
             assert browser.get(callback).status_code == 400
         assert _people(app) == before
