@@ -119,7 +119,7 @@ async def send_file(
             request,
             status_code=exc.kind.status,
             file_name=name,
-            problem=f"{name} was not stored: {exc.detail}",
+            problem=f"{name} was not stored: {exc.detail.replace('; nothing was stored', '')}",
             cells=[_cell(error) for error in exc.errors],
         )
     request.state.children = len({record.upn for record in batch.records})
