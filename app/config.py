@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     missed_school_days_alert: int = Field(default=15, ge=1)
     exclusion_provision_school_day: int = Field(default=6, ge=1)
     suppression_below: int = Field(default=5, ge=1)
+    # A week's return is on time until the end of this many working days (Monday to Friday)
+    # after the week ends; late from the day after.
+    return_due_days: int = Field(default=2, ge=0, le=20)
 
     # Failed token requests allowed per client id and per source address (limits notation).
     token_failure_limit: str = Field(default="10/minute", pattern=r"^\d+ ?(/|per) ?\w+$")

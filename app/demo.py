@@ -601,12 +601,26 @@ DEMO_PEOPLE = (
 )
 
 
+# A tutor at the demo's first tuition provider, who sends its weeks on the pages.
+DEMO_TUTOR = ("tutor@demo.example.org", "Tariq Tutor", Role.provider, "demo-tutor-password")
+
+
 def ensure_demo_people(sessionmaker: "sessionmaker[Session]", *, settings: Settings) -> None:
-    """The demo's officer and inspector, each with a local account (once)."""
+    """The demo's officer, inspector and tutor, each with a local account (once)."""
     with sessionmaker.begin() as session:
-        for email, name, role, password in DEMO_PEOPLE:
+        tuition = session.scalar(
+            select(Provider.id).where(Provider.kind == "tuition").order_by(Provider.id).limit(1)
+        )
+        people: list[tuple[tuple[str, str, Role, str], int | None]] = [
+            (person, None) for person in DEMO_PEOPLE
+        ]
+        if tuition is not None:
+            people.append((DEMO_TUTOR, tuition))
+        for (email, name, role, password), provider_id in people:
             if session.scalar(select(Person.id).where(Person.email == email)) is None:
-                person = PersonCreate(email=email, name=name, role=role, password=password)
+                person = PersonCreate(
+                    email=email, name=name, role=role, password=password, provider_id=provider_id
+                )
                 create_person(session, request=person, settings=settings)
 
 

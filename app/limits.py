@@ -1,9 +1,10 @@
 """Refuse oversized request bodies before they are buffered."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_TYPES, Busy, busy_response, problem_response
@@ -12,9 +13,17 @@ from app.errors import PROBLEM_TYPES, Busy, busy_response, problem_response
 class BodySizeLimit:
     """413 for a body over ``max_bytes``, by Content-Length or while it streams in."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        page_answer: Callable[[Scope, str], Response] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # People uploading on the pages are answered with a page, not problem JSON.
+        self.page_answer = page_answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,11 +63,16 @@ class BodySizeLimit:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            PROBLEM_TYPES["payload-too-large"],
-            f"Request bodies are limited to {self.max_bytes} bytes; send smaller batches.",
-            headers={"Connection": "close"},
+        detail = (
+            f"The request (a file sent included) is over the limit of {_size(self.max_bytes)}: "
+            "send a smaller file, or split the records into smaller batches."
         )
+        response = (
+            self.page_answer(scope, detail)
+            if self.page_answer and not scope["path"].startswith("/api/")
+            else problem_response(PROBLEM_TYPES["payload-too-large"], detail)
+        )
+        response.headers["Connection"] = "close"
         await response(scope, receive, send)
 
 
@@ -124,3 +138,11 @@ class BatchTurns:
             yield
         finally:
             self.turns.release()
+
+
+def _size(limit: int) -> str:
+    """A byte limit as people read it: "4 MB", "512 KB" or "1500 bytes"."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if limit >= size:
+            return f"{limit / size:.3g} {unit}"
+    return f"{limit} bytes"

@@ -46,6 +46,7 @@ from app.summary.cache import AggregateCache
 from app.summary.router import router as summary_router
 from app.web.assets import ASSETS_PATH, assets_app
 from app.web.pages import page_router
+from app.web.rendering import too_large_page
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_conflict_recorder(app)
     install_openapi(app)
     app.add_middleware(RefusalAudit, prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, page_answer=too_large_page)
     app.add_middleware(
         ConnectionAdmission,
         capacity=connection_capacity(

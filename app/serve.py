@@ -91,7 +91,7 @@ def banner(settings: Settings, base: str) -> str:
 def sign_in_help(settings: Settings, base: str, *, demo: bool) -> str:
     """Where people sign in, and as whom: the admin person's password is named, never printed;
     the demo's people have fixed demo passwords, printed so a developer can click through."""
-    from app.demo import DEMO_PEOPLE
+    from app.demo import DEMO_PEOPLE, DEMO_TUTOR
 
     lines = [f"  Pages: {base}/sign-in"]
     if settings.admin_email:
@@ -99,7 +99,7 @@ def sign_in_help(settings: Settings, base: str, *, demo: bool) -> str:
     if demo:
         lines += [
             f"    {role.value:<11} {email}  password: {password}"
-            for email, _, role, password in DEMO_PEOPLE
+            for email, _, role, password in (*DEMO_PEOPLE, DEMO_TUTOR)
         ]
     return "\n".join(lines) + "\n"
 

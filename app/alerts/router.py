@@ -34,7 +34,8 @@ def alerts(
     refused for another date of birth, until resolved; no school on roll; and, for children
     off the register, whereabouts unknown or removed from roll until a destination is recorded;
     and, in `late_returns`, providers that sent nothing for the last term week, not even a nil
-    return (`provider_return_missing`).
+    return (`provider_return_missing`; due `REGISTER_RETURN_DUE_DAYS` working days after the
+    week).
     Thresholds are LA settings.
 
     `counts` has every rule's full count; the list holds the first `limit` alerts (a page a

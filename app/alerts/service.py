@@ -42,7 +42,7 @@ from app.register.service import (
     register_week_of,
 )
 from app.register.status import provider_names
-from app.returns.service import late_providers
+from app.returns.service import last_week_due, late_providers
 from app.vocabulary import Reason
 
 # Exits that leave the LA not knowing where a child is being educated.
@@ -102,7 +102,8 @@ def alert_list(
     session: Session, *, as_at: date, rule: AlertRule | None, limit: int, settings: Settings
 ) -> Listed:
     """Every rule's count as at the day, the first ``limit`` alerts (of one rule, or all)
-    with each child's status, and the providers late with the last term week's return."""
+    with each child's status, and the providers late with the last term week's return that
+    is past due."""
     week = monday_of(as_at)
     calendar = load_calendar(session)
     rules = [rule] if rule else list(AlertRule)
@@ -114,8 +115,8 @@ def alert_list(
         rules=[r for r in rules if r is not AlertRule.provider_return_missing],
         limit=limit,
     )
-    # Providers, not children: late with the last term week that has ended.
-    owed = calendar.term_week_ending(week - WEEK, 1)
+    # Providers, not children: late with the last term week whose return is past due.
+    owed = last_week_due(as_at, calendar=calendar, working_days=settings.return_due_days)
     late = (
         late_providers(session, week_commencing=owed, calendar=calendar)
         if owed and AlertRule.provider_return_missing in rules

@@ -41,6 +41,13 @@ def children_read(request: Request, pupil_ids: Iterable[int]) -> None:
     touched(request).pupil_ids.update(pupil_ids)
 
 
+def upns_read(request: Request, session: Session, upns: Iterable[str]) -> None:
+    """Note the children a read showed by their current UPNs (answers that carry no ids)."""
+    wanted = set(upns)
+    if wanted:
+        children_read(request, session.scalars(select(Pupil.id).where(Pupil.upn.in_(wanted))))
+
+
 def record_read(
     session: Session,
     who: Principal,

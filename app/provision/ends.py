@@ -1,6 +1,7 @@
 """Ending a provider's provision for a child (rule 6): from the API, or as a weekly record's
 "this was the last week"."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,17 +33,24 @@ def end_provision(
     end_date: date,
     end_reason: str,
     pointer: str,
+    sent_with_it: Collection[date] = (),
 ) -> Ended:
     """End the provider's latest arrangement for the child, or replace the end it already has.
 
     The end must fall in or after the arrangement's last record week: a record for a later week
-    would reopen the provision, so those records must be withdrawn first.
+    would reopen the provision, so those records must be withdrawn first. Later weeks sent in
+    the same batch as the end (``sent_with_it``) are the start of a new arrangement instead.
     """
-    weeks = session.scalars(
-        select(ProvisionRecord.week_commencing).where(
-            ProvisionRecord.pupil_id == pupil_id, ProvisionRecord.provider_id == provider_id
+    week = monday_of(end_date)
+    weeks = [
+        sent
+        for sent in session.scalars(
+            select(ProvisionRecord.week_commencing).where(
+                ProvisionRecord.pupil_id == pupil_id, ProvisionRecord.provider_id == provider_id
+            )
         )
-    ).all()
+        if sent <= week or sent not in sent_with_it
+    ]
     stated = session.scalars(
         select(ProvisionEndRow)
         .where(ProvisionEndRow.pupil_id == pupil_id, ProvisionEndRow.provider_id == provider_id)
@@ -55,7 +63,6 @@ def end_provision(
     if not arrangements:
         raise NotFound(f"Provider {provider_id} has no provision for this child to end.")
     latest = arrangements[-1]
-    week = monday_of(end_date)
     if week < latest.start_week:
         raise InvalidContent(
             "The end date is before the provision began; nothing was stored.",

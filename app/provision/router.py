@@ -38,16 +38,14 @@ from app.provision.schemas import (
     SentRecord,
     SentRecords,
 )
-from app.provision.sent import latest_versions, listed_provider
+from app.provision.sent import latest_versions, listed_provider, sent_record
 from app.provision.service import DateOfBirthMismatch, end_provisions, ingest, withdraw
 from app.provision.spreadsheets import (
     XLSX,
-    read_sheet,
-    template_csv,
-    template_xlsx,
+    read_upload,
     too_many_records,
-    validate_sheet,
 )
+from app.provision.templates import template_csv, template_xlsx
 from app.pupils.dependencies import LockedPupilInQuery, guarded_pupil
 from app.pupils.upn import is_temporary_upn
 from app.vocabulary import Monday
@@ -106,19 +104,7 @@ def list_records(
         before=before,
         limit=limit + 1,
     )
-    items = [
-        SentRecord.model_validate(
-            version.details
-            | {
-                "upn": upn,
-                "provider_id": version.provider_id,
-                "week_commencing": version.week_commencing,
-                "updated_at": utc(revision.recorded_at),
-                "withdrawn": version.action == "withdrawn",
-            }
-        )
-        for version, revision, upn in found[:limit]
-    ]
+    items = [sent_record(version, revision, upn) for version, revision, upn in found[:limit]]
     children_read(request, (version.pupil_id for version, _, _ in found[:limit]))
     last = None
     if len(found) > limit:
@@ -193,7 +179,7 @@ def _read_batch(raw: bytes, media_type: str, most: int) -> ProvisionBatchIn:
             'workbook (.xlsx) or as "CSV UTF-8" and send it again.'
         )
     if media_type in (CSV, XLSX):
-        return validate_sheet(read_sheet(raw, media_type, max_records=most), BATCH)
+        return read_upload(raw, media_type, max_records=most)
     # Anything else is read as JSON, as it always was (curl -d labels JSON as a form).
     try:
         body = BATCH.validate_json(raw)

@@ -8,8 +8,10 @@ from sqlalchemy.orm import Session, aliased
 
 from app.auth.schemas import Principal, Role
 from app.errors import Forbidden
+from app.history.schemas import utc
 from app.history.service import child_ids
-from app.models import ProvisionVersion, Pupil, Revision
+from app.models import ProvisionRecord, ProvisionVersion, Pupil, Revision
+from app.provision.schemas import SentRecord
 from app.pupils.service import current_upn
 
 # (revisions.number, provision_history.id), newest first.
@@ -77,3 +79,44 @@ def latest_versions(
             )
         )
     return [(version, revision, upn) for version, revision, upn in session.execute(query)]
+
+
+def sent_record(version: ProvisionVersion, revision: Revision, upn: str) -> SentRecord:
+    """A record's latest version as the provider who sent it sees it."""
+    return SentRecord.model_validate(
+        version.details
+        | {
+            "upn": upn,
+            "provider_id": version.provider_id,
+            "week_commencing": version.week_commencing,
+            "updated_at": utc(revision.recorded_at),
+            "withdrawn": version.action == "withdrawn",
+        }
+    )
+
+
+def weeks_sent(session: Session, *, provider_id: int, limit: int) -> list[date]:
+    """The latest weeks the provider sent records for (withdrawn ones included), newest first."""
+    return list(
+        session.scalars(
+            select(ProvisionVersion.week_commencing)
+            .where(
+                ProvisionVersion.provider_id == provider_id,
+                ProvisionVersion.week_commencing.is_not(None),
+            )
+            .group_by(ProvisionVersion.week_commencing)
+            .order_by(ProvisionVersion.week_commencing.desc())
+            .limit(limit)
+        )
+    )
+
+
+def child_records(session: Session, *, pupil_id: int, provider_id: int) -> list[ProvisionRecord]:
+    """The records the provider holds for the child now, latest week first."""
+    return list(
+        session.scalars(
+            select(ProvisionRecord)
+            .where(ProvisionRecord.pupil_id == pupil_id, ProvisionRecord.provider_id == provider_id)
+            .order_by(ProvisionRecord.week_commencing.desc())
+        )
+    )

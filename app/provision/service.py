@@ -2,6 +2,7 @@
 children touched; and withdrawing a record sent in error."""
 
 import logging
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -128,20 +129,7 @@ def ingest(
             )
             .execution_options(synchronize_session=False)
         )
-    ended = [
-        end_provision(
-            session,
-            history=history,
-            changes=changes,
-            pupil_id=key[0],
-            provider_id=key[1],
-            end_date=record.provision_end_date,
-            end_reason=record.end_reason,
-            pointer=_pointer(pointer_prefix, index, "provision_end_date"),
-        )
-        for index, (record, key) in enumerate(zip(records, keys, strict=True))
-        if record.provision_end_date is not None and record.end_reason is not None
-    ]
+    ended = _end_provisions(session, records, keys, history, changes, pointer_prefix)
     apply_changes(session, history, changes, settings=settings)
     return IngestResult(
         created=len(new_rows),
@@ -155,6 +143,40 @@ def ingest(
             *_implausible_warnings(session, keys, settings.max_weekly_hours, pointer_prefix),
         ],
     )
+
+
+def _end_provisions(
+    session: Session,
+    records: Sequence[ProvisionRecordIn],
+    keys: Sequence[Key],
+    history: History,
+    changes: Changes,
+    prefix: str,
+) -> list[Ended]:
+    """The ends the records state, earliest first, so that a batch may end one arrangement and
+    start the next for the same child in any row order (a half-termly sheet does)."""
+    sent: dict[tuple[int, int], set[date]] = defaultdict(set)
+    for pupil_id, provider_id, week in keys:
+        sent[pupil_id, provider_id].add(week)
+    stated = sorted(
+        (record.provision_end_date, index, record.end_reason, keys[index])
+        for index, record in enumerate(records)
+        if record.provision_end_date is not None and record.end_reason is not None
+    )
+    return [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil_id,
+            provider_id=provider_id,
+            end_date=end_date,
+            end_reason=end_reason,
+            pointer=_pointer(prefix, index, "provision_end_date"),
+            sent_with_it=sent[pupil_id, provider_id],
+        )
+        for end_date, index, end_reason, (pupil_id, provider_id, _) in stated
+    ]
 
 
 def apply_changes(
@@ -173,6 +195,48 @@ def apply_changes(
         )
         history.left_register(was_open - _with_open_provision(session, changes.weeks))
     return history.close()
+
+
+def end_for_child(
+    session: Session,
+    *,
+    principal: Principal,
+    pupil: Pupil,
+    provider_id: int | None,
+    end_date: date,
+    end_reason: str,
+    settings: Settings,
+) -> list[Ended]:
+    """End a child's provision: a provider's own, the named provider's, or (an officer naming
+    none) every open one."""
+    if principal.role is Role.provider or provider_id is not None:
+        provider_ids = [acting_provider(principal, provider_id, where={"pointer": "/provider_id"})]
+        if session.get(Provider, provider_ids[0]) is None:
+            raise InvalidContent(
+                f"No provider {provider_ids[0]}.",
+                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
+            )
+    else:
+        provider_ids = providers_to_end(session, pupil.id)
+        if not provider_ids:
+            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
+    history = History(session, principal.client_id)
+    changes = Changes()
+    ended = [
+        end_provision(
+            session,
+            history=history,
+            changes=changes,
+            pupil_id=pupil.id,
+            provider_id=provider,
+            end_date=end_date,
+            end_reason=end_reason,
+            pointer="/end_date",
+        )
+        for provider in provider_ids
+    ]
+    apply_changes(session, history, changes, settings=settings)
+    return ended
 
 
 def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]:
@@ -214,36 +278,15 @@ def end_provisions(
                 )
             ],
         )
-    if principal.role is Role.provider or request.provider_id is not None:
-        provider_ids = [
-            acting_provider(principal, request.provider_id, where={"pointer": "/provider_id"})
-        ]
-        if session.get(Provider, provider_ids[0]) is None:
-            raise InvalidContent(
-                f"No provider {provider_ids[0]}.",
-                errors=[{"pointer": "/provider_id", "detail": "no such provider"}],
-            )
-    else:
-        provider_ids = providers_to_end(session, pupil.id)
-        if not provider_ids:
-            raise NotFound(f"UPN {pupil.upn} has no provision to end.")
-    history = History(session, principal.client_id)
-    changes = Changes()
-    ended = [
-        end_provision(
-            session,
-            history=history,
-            changes=changes,
-            pupil_id=pupil.id,
-            provider_id=provider_id,
-            end_date=request.end_date,
-            end_reason=request.end_reason,
-            pointer="/end_date",
-        )
-        for provider_id in provider_ids
-    ]
-    apply_changes(session, history, changes, settings=settings)
-    return ended
+    return end_for_child(
+        session,
+        principal=principal,
+        pupil=pupil,
+        provider_id=request.provider_id,
+        end_date=request.end_date,
+        end_reason=request.end_reason,
+        settings=settings,
+    )
 
 
 def withdraw(

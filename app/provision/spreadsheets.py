@@ -3,44 +3,37 @@ are a record's fields becomes the same batch a JSON push is, so every rule is th
 each error also names the sheet's row and column so a person can find the cell."""
 
 import csv
-import difflib
 import io
 import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import Enum
+from itertools import chain, islice
 from typing import Any
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile, LargeZipFile, ZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import WorkSheetParser
 from pydantic import TypeAdapter, ValidationError
 
-from app.csv_answers import CsvWriter
 from app.errors import InvalidContent, PayloadTooLarge, ProblemError, json_pointer
-from app.provision.schemas import ProvisionBatchIn, ProvisionRecordIn
-from app.vocabulary import EndReason, ExclusionType, ProvisionType, Reason
+from app.provision.cells import cell_text
+from app.provision.columns import (
+    COLUMNS,
+    HEADER_ROWS,
+    field_for,
+    header_problems,
+    misplaced_header,
+)
+from app.provision.schemas import ProvisionBatchIn
+from app.provision.sheet_rows import read_rows
+from app.provision.workbooks import hidden_row, is_hidden, later_sheet_with_records, merged_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COLUMNS = tuple(ProvisionRecordIn.model_fields)
-REQUIRED = tuple(
-    name for name, field in ProvisionRecordIn.model_fields.items() if field.is_required()
-)
-LISTS = {"reasons"}  # cells holding several codes, separated by ";"
-CODE_LISTS: dict[str, type[Enum]] = {
-    "provision_type": ProvisionType,
-    "reasons": Reason,
-    "exclusion_type": ExclusionType,
-    "end_reason": EndReason,
-}
-# The example the API description shows, as the template's example row.
-EXAMPLE: dict[str, Any] = ProvisionRecordIn.model_json_schema()["examples"][0]
 
 # What one upload may cost to read, checked as it streams in: a workbook's declared size is
 # never believed (openpyxl would fill each row to it), so a 6 KB file cannot take minutes.
@@ -65,9 +58,10 @@ NOT_A_WORKBOOK = (
 
 @dataclass(frozen=True)
 class Sheet:
-    """A spreadsheet's rows as a record's fields, with each row's number in the sheet."""
+    """A spreadsheet's rows as a record's fields, with each row's number in the sheet and each
+    field's column as the sheet names it."""
 
-    header: list[str]
+    labels: dict[str, str]
     rows: list[tuple[int, dict[str, Any]]]
 
 
@@ -96,6 +90,14 @@ def read_sheet(raw: bytes, media_type: str, *, max_records: int) -> Sheet:
     return _checked(lines, budget)
 
 
+SHEET_BATCH = TypeAdapter(ProvisionBatchIn)
+
+
+def read_upload(raw: bytes, media_type: str, *, max_records: int) -> ProvisionBatchIn:
+    """A CSV or Excel upload as a batch, or a problem naming each cell that is wrong."""
+    return validate_sheet(read_sheet(raw, media_type, max_records=max_records), SHEET_BATCH)
+
+
 def too_many_records(most: int) -> ProblemError:
     """The answer to a batch with more records than one may hold."""
     return ProblemError(
@@ -106,59 +108,23 @@ def too_many_records(most: int) -> ProblemError:
 
 def validate_sheet(sheet: Sheet, adapter: TypeAdapter[ProvisionBatchIn]) -> ProvisionBatchIn:
     """The sheet as a batch, by the JSON path's own rules; each error adds its row and column."""
-    records = [
-        {name: _field(name, value) for name, value in row.items() if value not in (None, "")}
-        for _, row in sheet.rows
-    ]
+    records, errors = read_rows(sheet.rows, sheet.labels)
     try:
-        return adapter.validate_python({"records": records})
+        batch = adapter.validate_python({"records": records})
     except ValidationError as exc:
-        count = exc.error_count()
+        seen = {error["pointer"] for error in errors}
+        errors += [
+            error
+            for error in (_cell_error(sheet, error) for error in exc.errors())
+            if error["pointer"] not in seen
+        ]
+    if errors:
+        errors.sort(key=lambda error: (error.get("row", 0), error["pointer"]))
         raise InvalidContent(
-            f"{count} invalid cell{'s' * (count != 1)}; nothing was stored.",
-            errors=[_cell_error(sheet, error) for error in exc.errors()],
-        ) from exc
-
-
-def template_csv() -> bytes:
-    """A CSV template: the header and one example row (with Excel's BOM, so it opens as UTF-8)."""
-    text = io.StringIO()
-    writer = CsvWriter(text, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow(_example_row())
-    return text.getvalue().encode("utf-8-sig")
-
-
-def template_xlsx() -> bytes:
-    """An Excel template: the header and one example row, and a sheet listing every code."""
-    book = Workbook()
-    records = book.active
-    assert records is not None
-    records.title = "Records"
-    records.append(list(COLUMNS))
-    records.append(_example_row())
-    for index, name in enumerate(COLUMNS, start=1):
-        records.column_dimensions[get_column_letter(index)].width = max(14, len(name) + 2)
-    codes = book.create_sheet("Codes")
-    codes.append(["column", "code"])
-    for column, enum in CODE_LISTS.items():
-        for member in enum:
-            codes.append([column, member.value])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _example_row() -> list[str]:
-    return [_cell_text(EXAMPLE.get(name)) for name in COLUMNS]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(item) for item in value)
-    return str(value)
+            f"{len(errors)} invalid cell{'s' * (len(errors) != 1)}; nothing was stored.",
+            errors=errors,
+        )
+    return batch
 
 
 def _csv_rows(raw: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -210,9 +176,16 @@ def _xlsx_rows(raw: bytes, budget: Budget) -> Iterator[tuple[int, list[Any]]]:
             header: list[Any] = []
             for number, cells in parser.parse():
                 values = _row_values(number, cells, header)
+                if values and is_hidden(parser, number):
+                    raise hidden_row(number)
                 header = header or values
                 yield number, values
+            if parser.merged_cells is not None and parser.merged_cells.mergeCell:
+                raise merged_cells([merged.ref for merged in parser.merged_cells.mergeCell])
+        later = None if header else later_sheet_with_records(book)
         book.close()
+        if later is not None:
+            raise later
 
 
 def _row_values(number: int, cells: list[dict[str, Any]], header: list[Any]) -> list[Any]:
@@ -237,7 +210,7 @@ def _row_values(number: int, cells: list[dict[str, Any]], header: list[Any]) -> 
                     {
                         "pointer": "",
                         "row": number,
-                        "column": _cell_text(header[index]) if index < len(header) else place,
+                        "column": cell_text(header[index]) if index < len(header) else place,
                         "detail": "a formula, not a value",
                     }
                 ],
@@ -278,37 +251,29 @@ def _within_unzipped_size(raw: bytes, budget: Budget) -> None:
 
 
 def _checked(lines: Iterator[tuple[int, list[Any]]], budget: Budget) -> Sheet:
-    """The header checked against the record's fields, then each row by it."""
-    header = [_cell_text(name).strip() for name in _trimmed(next(lines, (1, []))[1])]
+    """The header found and checked against the record's fields, then each row by it."""
+    first = list(islice(lines, HEADER_ROWS))
+    misplaced = misplaced_header(
+        [(number, [cell_text(cell).strip() for cell in cells]) for number, cells in first]
+    )
+    if misplaced:
+        raise InvalidContent(
+            "The first row is not the header row; nothing was stored.", errors=[misplaced]
+        )
+    header = [cell_text(name).strip() for name in _trimmed(first[0][1] if first else [])]
     if len(header) > MAX_COLUMNS:
         raise InvalidContent(
             f"The header has {len(header)} columns; a record has {len(COLUMNS)}.",
             errors=[{"pointer": "", "row": 1, "detail": "more columns than a record has"}],
         )
-    problems: list[dict[str, str | int]] = [
-        {
-            "pointer": "",
-            "row": 1,
-            "column": name,
-            "detail": "unknown column"
-            + "".join(
-                f"; did you mean {close}?" for close in difflib.get_close_matches(name, COLUMNS, 1)
-            ),
-        }
-        for name in header
-        if name not in COLUMNS
-    ]
-    problems += [
-        {"pointer": "", "row": 1, "column": name, "detail": "required column missing"}
-        for name in REQUIRED
-        if name not in header
-    ]
+    problems = header_problems(header)
     if problems:
         raise InvalidContent(
             "The header row does not match the template; nothing was stored.", errors=problems
         )
+    fields = [field_for(name) or name for name in header]
     rows: list[tuple[int, dict[str, Any]]] = []
-    for number, line in lines:
+    for number, line in chain(first[1:], lines):
         budget.check_time()
         cells = _trimmed(line)
         if not cells:
@@ -320,13 +285,13 @@ def _checked(lines: Iterator[tuple[int, list[Any]]], budget: Budget) -> Sheet:
             )
         if len(rows) == budget.records:
             raise too_many_records(budget.records)  # stop reading at the first row too many
-        rows.append((number, dict(zip(header, cells, strict=False))))
+        rows.append((number, dict(zip(fields, cells, strict=False))))
     if not rows:
         raise InvalidContent(
             "The file has no records under its header.",
             errors=[{"pointer": "/records", "detail": "no rows"}],
         )
-    return Sheet(header, rows)
+    return Sheet(dict(zip(fields, header, strict=True)), rows)
 
 
 def _trimmed(cells: list[Any]) -> list[Any]:
@@ -337,16 +302,6 @@ def _trimmed(cells: list[Any]) -> list[Any]:
     return cells[:end]
 
 
-def _field(name: str, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date()  # Excel keeps dates as midnight
-    if isinstance(value, str):
-        value = value.strip()
-        if name in LISTS:
-            return [code.strip() for code in value.split(";") if code.strip()]
-    return value
-
-
 def _cell_error(sheet: Sheet, error: Any) -> dict[str, Any]:
     location: Sequence[Any] = error["loc"]
     entry: dict[str, Any] = {
@@ -355,6 +310,6 @@ def _cell_error(sheet: Sheet, error: Any) -> dict[str, Any]:
     }
     if len(location) >= 2 and location[0] == "records" and isinstance(location[1], int):
         entry["row"] = sheet.rows[location[1]][0]
-        if len(location) >= 3 and location[2] in sheet.header:
-            entry["column"] = location[2]
+        if len(location) >= 3 and location[2] in sheet.labels:
+            entry["column"] = sheet.labels[location[2]]
     return entry

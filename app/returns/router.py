@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from app.audit.service import upns_read
 from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.csv_answers import csv_answer, wants_csv
 from app.database import SessionDep
@@ -15,7 +16,7 @@ from app.provision.sent import listed_provider
 from app.register.rules import WEEK, monday_of
 from app.register.service import load_calendar
 from app.returns.schemas import NilReturnIn, NilReturnOut, Returns
-from app.returns.service import record_nil_return, returns_for
+from app.returns.service import due_by, record_nil_return, returns_for
 from app.vocabulary import Monday
 
 router = APIRouter(tags=["returns"])
@@ -27,6 +28,7 @@ COLUMNS = (
     "children_due",
     "children_returned",
     "status",
+    "children_missing",
 )
 
 
@@ -61,7 +63,8 @@ def submit_nil_return(
     responses={
         200: {
             "content": csv_content(
-                ",".join(COLUMNS) + "\n7,Oak Primary School,school,12,9,partial\n"
+                ",".join(COLUMNS)
+                + "\n7,Oak Primary School,school,12,9,partial,A801200001001 B801200002001\n"
             )
         }
     },
@@ -77,8 +80,10 @@ def list_returns(
 ) -> Returns | Response:
     """Each provider that owed a return for the week (a child's provision with it open in a
     term week) or sent a nil return: children due, children it sent records for, and
-    `received`, `partial`, `missing` or `nil_return`. A provider sees its own line. Counts
-    only; `Accept: text/csv` for CSV."""
+    `received`, `partial`, `missing` or `nil_return`, and for `partial` and `missing` the
+    children still due (UPN and week). The week's return is late after `due_by`
+    (`REGISTER_RETURN_DUE_DAYS` working days after the week ends, default 2). A provider sees
+    its own line. `Accept: text/csv` for CSV (the UPNs still due space-separated)."""
     calendar = load_calendar(session)
     last_week = monday_of(today()) - WEEK
     week = week_commencing or calendar.term_week_ending(last_week, 1) or last_week
@@ -88,11 +93,23 @@ def list_returns(
         calendar=calendar,
         provider_id=listed_provider(principal, provider_id),
     )
+    upns_read(request, session, (child.upn for line in lines for child in line.children_missing))
     if wants_csv(request):
-        rows = (line.model_dump(mode="json") for line in lines)
+        rows = (
+            line.model_dump(mode="json")
+            | {"children_missing": " ".join(child.upn for child in line.children_missing)}
+            for line in lines
+        )
         return csv_answer(
             COLUMNS,
             ([row[column] for column in COLUMNS] for row in rows),
             filename=f"returns-{week}.csv",
         )
-    return Returns(week_commencing=week, term_week=calendar.is_term_week(week), providers=lines)
+    due = due_by(week, request.app.state.settings.return_due_days)
+    return Returns(
+        week_commencing=week,
+        term_week=calendar.is_term_week(week),
+        due_by=due,
+        late=today() > due,
+        providers=lines,
+    )

@@ -33,6 +33,11 @@ class NilReturnOut(BaseModel):
     week_commencing: date
 
 
+class ChildDue(BaseModel):
+    upn: str
+    week_commencing: date
+
+
 class ReturnLine(BaseModel):
     provider_id: int
     provider_name: str
@@ -40,9 +45,18 @@ class ReturnLine(BaseModel):
     children_due: int = Field(description="Children whose provision with it was open that week.")
     children_returned: int = Field(description="Of those, children it sent a record for.")
     status: ReturnStatus
+    children_missing: list[ChildDue] = Field(
+        default=[],
+        description="Children due that week with no record from it yet (`partial`, `missing`).",
+    )
 
 
 class Returns(BaseModel):
     week_commencing: date
     term_week: bool = Field(description="Returns are due only for weeks with school days.")
+    due_by: date = Field(
+        description="The last day the week's return is on time (REGISTER_RETURN_DUE_DAYS "
+        "working days after the week ends)."
+    )
+    late: bool = Field(description="The due day has passed: `partial` and `missing` are late.")
     providers: list[ReturnLine]

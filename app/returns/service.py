@@ -1,16 +1,35 @@
 """Who was due a weekly return and what arrived: a provider is due one for every term week in
 which it has a child whose provision with it is open (rule 6), until it ends that provision."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, distinct, exists, func, select
+from sqlalchemy import and_, distinct, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
 from app.models import NilReturn, Provider, Provision, ProvisionRecord, Pupil
 from app.register.queries import open_in
-from app.register.rules import SchoolCalendar
-from app.returns.schemas import ReturnLine, ReturnStatus
+from app.register.rules import WEEK, SchoolCalendar, monday_of
+from app.returns.schemas import ChildDue, ReturnLine, ReturnStatus
+
+DAY = timedelta(days=1)
+
+
+def due_by(week_commencing: date, working_days: int) -> date:
+    """The last day a week's return is on time: that many working days after the week ends."""
+    day = week_commencing + 6 * DAY  # the week's Sunday
+    while working_days:
+        day += DAY
+        working_days -= day.weekday() < 5
+    return day
+
+
+def last_week_due(day: date, *, calendar: SchoolCalendar, working_days: int) -> date | None:
+    """The latest term week whose return was due before ``day``: the one it is late for."""
+    week = monday_of(day) - WEEK
+    while due_by(week, working_days) >= day:
+        week -= WEEK
+    return calendar.term_week_ending(week, 1)
 
 
 def record_nil_return(
@@ -78,6 +97,18 @@ def returns_for(
                 status=_status(children_due, returned),
             )
         )
+    missing = children_missing(
+        session,
+        week_commencing=week_commencing,
+        provider_ids=[
+            line.provider_id for line in lines if line.children_due > line.children_returned
+        ],
+    )
+    for line in lines:
+        line.children_missing = [
+            ChildDue(upn=pupil.upn, week_commencing=week_commencing)
+            for pupil in missing.get(line.provider_id, [])
+        ]
     return lines
 
 
@@ -154,9 +185,13 @@ def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tup
     return {provider: (due, returned) for provider, due, returned in session.execute(query)}
 
 
-def children_missing(session: Session, *, week_commencing: date) -> dict[int, list[Pupil]]:
-    """Per provider, the children whose provision with it is open in the week but who are
-    missing from its return, by family name (what the LA chases the provider for)."""
+def children_missing(
+    session: Session, *, week_commencing: date, provider_ids: list[int] | None = None
+) -> dict[int, list[Pupil]]:
+    """Per provider (all, or these), the children whose provision with it is open in the week
+    but who are missing from its return, by family name (what the LA chases the provider for)."""
+    if provider_ids == []:
+        return {}
     sent = exists().where(
         ProvisionRecord.pupil_id == Provision.pupil_id,
         ProvisionRecord.provider_id == Provision.provider_id,
@@ -166,7 +201,11 @@ def children_missing(session: Session, *, week_commencing: date) -> dict[int, li
     for provider_id, pupil in session.execute(
         select(Provision.provider_id, Pupil)
         .join(Pupil, Pupil.id == Provision.pupil_id)
-        .where(open_in(week_commencing), ~sent)
+        .where(
+            open_in(week_commencing),
+            ~sent,
+            true() if provider_ids is None else Provision.provider_id.in_(provider_ids),
+        )
         .distinct()
         .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)
     ):

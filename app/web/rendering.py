@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.types import Scope
 
 from app.auth.schemas import Role
 from app.people.service import SignedIn
@@ -47,12 +48,15 @@ NAVIGATION: list[NavItem] = [
     NavItem("Returns", "/returns", OFFICE),
     NavItem("Inspection list", "/inspection", OFFICE | {Role.inspector}),
     NavItem("Admin", "/admin", frozenset({Role.admin})),
+    NavItem("Send a week", "/send", frozenset({Role.provider})),
+    NavItem("What we sent", "/sent", frozenset({Role.provider})),
 ]
 # Where `/` takes each role after signing in.
 HOME_FOR: dict[Role, str] = {
     Role.admin: "/home",
     Role.la_officer: "/home",
     Role.inspector: "/inspection",
+    Role.provider: "/send",
 }
 
 
@@ -88,3 +92,10 @@ def page(
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     """A GOV.UK error page: what went wrong and what to do, never a stack trace."""
     return page(request, "error.html", title=title, status_code=status_code, message=message)
+
+
+def too_large_page(scope: Scope, detail: str) -> HTMLResponse:
+    """The page for a form (an upload) over the size limit, answered before it is read."""
+    response = error_page(Request(scope), 413, "The file is too large", detail)
+    response.headers.update(PAGE_HEADERS)
+    return response

@@ -91,6 +91,7 @@ def page_for(*roles: Role) -> object:
 OfficerPage = Annotated[SignedIn, page_for(Role.admin, Role.la_officer)]
 InspectionPage = Annotated[SignedIn, page_for(Role.admin, Role.la_officer, Role.inspector)]
 AdminPage = Annotated[SignedIn, page_for(Role.admin)]
+ProviderPage = Annotated[SignedIn, page_for(Role.provider)]
 
 
 async def checked_form(request: Request, signed: SignedInDep) -> SignedIn:

@@ -26,7 +26,9 @@ needs_browser = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API runs an event loop until it stops: scoped to this package, so the
+# tests after it (which call asyncio.run) find none running.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM is not None
     with sync_playwright() as playwright:

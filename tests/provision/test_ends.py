@@ -324,11 +324,31 @@ def test_a_batch_with_a_half_stated_end_is_refused_whole(
     assert_unchanged(client, officer)
 
 
-def test_an_end_inside_a_batch_before_later_records_of_the_same_batch_is_refused(
-    client: TestClient, officer: Headers, school: dict[str, Any]
+@pytest.mark.parametrize("order", [1, -1], ids=["end-first", "end-last"])
+def test_a_batch_may_end_an_arrangement_and_start_the_next(
+    client: TestClient, officer: Headers, school: dict[str, Any], order: int
 ) -> None:
     submit(client, officer, *weekly(school, range(3), 12))
-    records = weekly(school, range(3, 6), 30)
+    # A half-termly sheet: the last week of one arrangement, then the next one after a break.
+    records = weekly(school, range(3, 4), 12) + weekly(school, range(6, 8), 30)
+    records[0] |= {
+        "provision_end_date": (week(3) + FRIDAY).isoformat(),
+        "end_reason": "moved_to_other_provision",
+    }
+    response = submit_batch(client, officer, records[::order])
+    assert response.status_code == 200, response.text
+    assert response.json()["ended"] == 1
+    assert status_of(client, officer, CHILD, week(3))["total_hours"] == 12
+    assert status_of(client, officer, CHILD, week(4))["exit_reason"] == "moved_to_other_provision"
+    assert status_of(client, officer, CHILD, week(7))["total_hours"] == 30
+    # The new arrangement is open: ending it is a new end, not a change to the first.
+    assert end(client, officer, week(7) + FRIDAY, provider_id=school["id"]).status_code == 201
+
+
+def test_an_end_before_records_already_stored_is_still_refused(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, *weekly(school, range(6), 12))
+    records = weekly(school, range(3, 4), 12)
     records[0] |= {"provision_end_date": week(3).isoformat(), "end_reason": "returned_full_time"}
     assert_problem(submit_batch(client, officer, records), 409, "/records/0/provision_end_date")
-    assert_unchanged(client, officer)

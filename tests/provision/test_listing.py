@@ -122,3 +122,14 @@ def test_every_child_of_one_batch_is_listed(client: TestClient, school_auth: Hea
 
     body = listing(client, school_auth, week_commencing=week(0).isoformat())
     assert sorted(item["upn"] for item in body["items"]) == sorted(children)
+
+
+def test_every_child_sent_for_the_same_week_is_listed(
+    client: TestClient, school_auth: Headers
+) -> None:
+    submit(client, school_auth, record(FIRST, hours=10), record(SECOND, hours=8))
+    body = listing(client, school_auth, week_commencing=week(0).isoformat())
+    assert sorted(keys(body["items"])) == [
+        (FIRST, week(0).isoformat(), 10, False),
+        (SECOND, week(0).isoformat(), 8, False),
+    ]

@@ -98,7 +98,12 @@ def test_the_excel_template_round_trip(
     book = load_workbook(io.BytesIO(template.content))
     records, codes = book.worksheets
     assert (records.title, codes.title) == ("Records", "Codes")
-    listed = {(column, code) for column, code in codes.iter_rows(min_row=2, values_only=True)}
+    listed = {
+        (str(column[0].value), code.value)
+        for column in codes.iter_cols()
+        for code in column[1:]
+        if code.value
+    }
     assert ("reasons", "part_time_timetable") in listed
     assert ("end_reason", "returned_full_time") in listed
     header = [cell.value for cell in records[1]]

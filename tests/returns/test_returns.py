@@ -7,9 +7,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.config import Settings
 from tests.builders import make_upn, record, submit, week
+from tests.conftest import restarted
 
 Headers = dict[str, str]
 RETURNS = "/api/v1/returns"
@@ -95,7 +98,58 @@ def test_received_partial_missing_and_nil(
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = {row["provider_name"]: row for row in csv.DictReader(io.StringIO(as_csv.text))}
     assert rows["Ash PRU"]["status"] == "partial" and rows["Ash PRU"]["children_due"] == "2"
-    assert "upn" not in rows["Ash PRU"]  # counts only
+    assert rows["Ash PRU"]["children_missing"] == make_upn(4)
+    assert rows["Oak School"]["children_missing"] == ""
+
+
+def test_a_partial_or_missing_return_names_the_children_still_due(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+    login_as: Callable[..., Headers],
+) -> None:
+    tutor = make_provider("Home tuition", "tuition")
+    for serial, provider in ((21, school), (22, school), (23, school), (24, tutor)):
+        submit(
+            client,
+            officer,
+            record(make_upn(serial), week_commencing=week(0), provider_id=provider["id"]),
+        )
+    submit(client, officer, record(make_upn(22), week_commencing=week(1), provider_id=school["id"]))
+
+    def still_due(lines: dict[int, dict[str, Any]], provider: dict[str, Any]) -> list[Any]:
+        return [
+            (child["upn"], child["week_commencing"])
+            for child in lines[provider["id"]]["children_missing"]
+        ]
+
+    lines = returns(client, officer, 1)
+    assert still_due(lines, school) == [
+        (make_upn(21), week(1).isoformat()),
+        (make_upn(23), week(1).isoformat()),
+    ]
+    assert still_due(lines, tutor) == [(make_upn(24), week(1).isoformat())]
+    assert still_due(returns(client, officer, 0), school) == []  # received
+    # A provider is told only its own children.
+    tutor_lines = returns(client, login_as("provider", tutor["id"]), 1)
+    assert list(tutor_lines) == [tutor["id"]]
+    assert still_due(tutor_lines, tutor) == [(make_upn(24), week(1).isoformat())]
+
+
+def test_a_week_is_late_two_working_days_after_it_ends(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    submit(client, officer, record(make_upn(25), week_commencing=week(0), provider_id=school["id"]))
+    answer = client.get(RETURNS, params={"week_commencing": week(0).isoformat()}, headers=officer)
+    # Monday to Sunday, then Monday and Tuesday to send it: late from Wednesday.
+    assert answer.json()["due_by"] == (week(1) + timedelta(days=1)).isoformat()
+    assert answer.json()["late"] is True  # week(0) is long past
+    this_week = date.today() - timedelta(days=date.today().weekday())
+    current = client.get(
+        RETURNS, params={"week_commencing": this_week.isoformat()}, headers=officer
+    )
+    assert current.json()["late"] is False
 
 
 def test_ended_provision_is_not_due_and_holidays_are_not_due(
@@ -173,21 +227,51 @@ def test_the_alert_names_a_late_provider_until_it_sends(
     child = make_upn(11)
     submit(client, officer, record(child, week_commencing=week(0), provider_id=school["id"]))
 
-    def late(n: int) -> list[dict[str, Any]]:
+    def late(n: int, days: int = 0) -> list[dict[str, Any]]:
+        as_at = week(n) + timedelta(days=days)
         body = client.get(
             "/api/v1/alerts",
-            params={"as_at": week(n).isoformat(), "rule": "provider_return_missing"},
+            params={"as_at": as_at.isoformat(), "rule": "provider_return_missing"},
             headers=officer,
         ).json()
         assert body["counts"]["provider_return_missing"] == len(body["late_returns"])
         return list(body["late_returns"])
 
     assert late(1) == []  # week 0 arrived
-    [alert] = late(2)  # week 1 ended with nothing from the school
+    # Week 1 ended with nothing from the school; it has Monday and Tuesday to send it.
+    assert late(2, days=1) == []
+    [alert] = late(2, days=2)
     assert (alert["provider_id"], alert["week_commencing"], alert["children_due"]) == (
         school["id"],
         week(1).isoformat(),
         1,
     )
     submit(client, school_auth, record(child, week_commencing=week(1), provider_id=school["id"]))
-    assert late(2) == []
+    assert late(2, days=2) == []
+
+
+def test_the_grace_period_is_a_setting(
+    app: FastAPI,
+    settings: Settings,
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+) -> None:
+    submit(client, officer, record(make_upn(12), week_commencing=week(0), provider_id=school["id"]))
+    with restarted(app, settings.model_copy(update={"return_due_days": 5})) as patient:
+
+        def late_week(as_at: date) -> list[str]:
+            body = patient.get(
+                "/api/v1/alerts",
+                params={"as_at": as_at.isoformat(), "rule": "provider_return_missing"},
+                headers=officer,
+            ).json()
+            return [alert["week_commencing"] for alert in body["late_returns"]]
+
+        # Five working days after week 1 is the Friday of week 2; late from the Saturday.
+        assert late_week(week(2) + FRIDAY) == []
+        assert late_week(week(2) + FRIDAY + timedelta(days=1)) == [week(1).isoformat()]
+        answer = patient.get(
+            RETURNS, params={"week_commencing": week(1).isoformat()}, headers=officer
+        )
+        assert answer.json()["due_by"] == (week(2) + FRIDAY).isoformat()
