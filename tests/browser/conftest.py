@@ -26,7 +26,9 @@ needs_browser = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API holds an event loop while it runs, which later tests that
+# start their own (asyncio.run) must not find.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert CHROMIUM is not None
     with sync_playwright() as playwright:
