@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import ClientCreate, Role
 from app.auth.service import create_client, list_clients, rotate_secret, set_enabled
 from app.database import SessionDep
-from app.errors import ProblemError
 from app.inputs import Id
 from app.people.schemas import PersonCreate
 from app.people.service import (
@@ -25,7 +24,7 @@ from app.people.service import (
 from app.providers.schemas import ProviderCreate
 from app.providers.service import create_provider, list_providers
 from app.vocabulary import ProviderKind
-from app.web.forms import field_errors
+from app.web.forms import attempt
 from app.web.rendering import page
 from app.web.routing import PageRoute
 from app.web.session import AdminPage, CheckedForm
@@ -87,13 +86,12 @@ def _attempt(
     act: Callable[[], Response],
 ) -> Response:
     """Do the change, or show the admin page with what to fix; nothing half-done."""
-    try:
-        return act()
-    except (ValidationError, ProblemError) as exc:
-        session.rollback()
-        errors = field_errors(exc, fields, prefix=prefix)
-        shown = {prefix + name: value for name, value in values.items()}
+    shown = {prefix + name: value for name, value in values.items()}
+
+    def refused(errors: dict[str, str]) -> Response:
         return admin_page(request, session, errors=errors, values=shown)
+
+    return attempt(session, act, refused, fields=fields, prefix=prefix)
 
 
 def _form(**values: str) -> dict[str, str | None]:

@@ -12,6 +12,7 @@ from app.history.schemas import HistoryEntry
 from app.history.service import versions_of
 from app.inputs import LONDON
 from app.people.service import list_people
+from app.providers.service import list_providers
 from app.web.child import UpnInPath, readable_child
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -52,6 +53,7 @@ def child_audit(
             )
         ],
         who=who,
+        names={provider.id: provider.name for provider in list_providers(session)},
         tz=LONDON,
         utc=UTC,
     )

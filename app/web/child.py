@@ -1,7 +1,7 @@
 """A child's page: status with providers by name, the school year's hours against full time,
 alerts, history, what the register knew at an earlier moment, and the officer's actions."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ from app.alerts.service import alerts_for_child
 from app.audit.service import children_read
 from app.config import Settings
 from app.database import SessionDep
-from app.errors import NotFound, ProblemError
+from app.errors import NotFound
 from app.history.schemas import HistoryEntry
 from app.history.service import versions_of
 from app.inputs import LONDON
@@ -36,7 +36,7 @@ from app.register.service import latest_register_weeks, load_calendar
 from app.register.status import statuses
 from app.vocabulary import EndReason, Monday
 from app.web.charts import Series, hours_chart
-from app.web.forms import Blank, field_errors
+from app.web.forms import Blank, attempt
 from app.web.rendering import page
 from app.web.routing import PageRoute
 from app.web.session import CheckedForm, OfficerPage
@@ -216,6 +216,17 @@ def _acted(upn: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/children/{upn}?done={done}", status_code=303)
 
 
+def _form_refused(
+    request: Request, session: Session, signed: SignedIn, pupil: Pupil, values: Mapping[str, Any]
+) -> Callable[[dict[str, str]], Response]:
+    """The child's page again, with the form as sent and what to fix."""
+
+    def refused(errors: dict[str, str]) -> Response:
+        return child_page(request, session, signed, pupil, week=None, errors=errors, values=values)
+
+    return refused
+
+
 @router.post("/children/{upn}/end")
 def end_provision(
     upn: UpnInPath,
@@ -230,8 +241,8 @@ def end_provision(
     """End one provision of the child, or all of them."""
     pupil = readable_child(request, session, signed, upn, lock=True)
     sent = {"provider_id": provider_id or None, "end_date": end_date, "end_reason": end_reason}
-    fields = ["end_date", "end_reason", "provider_id"]
-    try:
+
+    def act() -> Response:
         body = ProvisionEndIn.model_validate(
             sent | {"upn": pupil.upn, "date_of_birth": pupil.date_of_birth}
         )
@@ -242,18 +253,10 @@ def end_provision(
             request=body,
             settings=request.app.state.settings,
         )
-    except (ValidationError, ProblemError) as exc:
-        session.rollback()
-        return child_page(
-            request,
-            session,
-            signed,
-            pupil,
-            week=None,
-            errors=field_errors(exc, fields),
-            values=sent,
-        )
-    return _acted(pupil.upn, "ended")
+        return _acted(pupil.upn, "ended")
+
+    refused = _form_refused(request, session, signed, pupil, sent)
+    return attempt(session, act, refused, fields=["end_date", "end_reason", "provider_id"])
 
 
 class _Withdrawal(BaseModel):
@@ -273,7 +276,8 @@ def withdraw_record(
     """Withdraw one record sent in error."""
     pupil = readable_child(request, session, signed, upn, lock=True)
     provider, _, week = record.partition("/")
-    try:
+
+    def act() -> Response:
         chosen = _Withdrawal.model_validate({"provider_id": provider, "week_commencing": week})
         withdraw(
             session,
@@ -283,13 +287,15 @@ def withdraw_record(
             week_commencing=chosen.week_commencing,
             settings=request.app.state.settings,
         )
-    except (ValidationError, ProblemError) as exc:
-        session.rollback()
-        errors = {"record": "Choose the record to withdraw"}
-        if isinstance(exc, ProblemError):
-            errors = {"record": exc.detail}
-        return child_page(request, session, signed, pupil, week=None, errors=errors)
-    return _acted(pupil.upn, "withdrawn")
+        return _acted(pupil.upn, "withdrawn")
+
+    form = _form_refused(request, session, signed, pupil, {})
+
+    def refused(errors: dict[str, str]) -> Response:
+        # The form offers the records to choose from: a value not among them was no choice.
+        return form(errors if record else {"record": "Choose the record to withdraw"})
+
+    return attempt(session, act, refused, fields=["record"])
 
 
 @router.post("/children/{upn}/upn-change")
@@ -303,7 +309,8 @@ def upn_change(
 ) -> Response:
     """Give the child a new UPN."""
     pupil = readable_child(request, session, signed, upn)
-    try:
+
+    def act() -> Response:
         body = UpnChangeIn.model_validate({"new_upn": new_upn})
         changed = change_upn(
             session,
@@ -312,16 +319,8 @@ def upn_change(
             new_upn=body.new_upn,
             settings=request.app.state.settings,
         )
-    except (ValidationError, ProblemError) as exc:
-        session.rollback()
-        return child_page(
-            request,
-            session,
-            signed,
-            pupil,
-            week=None,
-            errors=field_errors(exc, ["new_upn"]),
-            values={"new_upn": new_upn},
-        )
-    children_read(request, [changed.pupil.id])
-    return _acted(changed.pupil.upn, "upn")
+        children_read(request, [changed.pupil.id])
+        return _acted(changed.pupil.upn, "upn")
+
+    refused = _form_refused(request, session, signed, pupil, {"new_upn": new_upn})
+    return attempt(session, act, refused, fields=["new_upn"])

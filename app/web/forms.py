@@ -1,9 +1,11 @@
 """Query and form values as browsers send them: an empty field means "not chosen"."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
+from fastapi import Response
 from pydantic import BeforeValidator, ValidationError
+from sqlalchemy.orm import Session
 
 from app.errors import ProblemError
 
@@ -32,3 +34,19 @@ def field_errors(
         field = str(entry.get("pointer", "")).strip("/").split("/")[0]
         found.setdefault(prefix + (field if field in fields else fields[0]), str(entry["detail"]))
     return found or {prefix + fields[0]: exc.detail}
+
+
+def attempt(
+    session: Session,
+    act: Callable[[], Response],
+    refused: Callable[[dict[str, str]], Response],
+    *,
+    fields: Sequence[str],
+    prefix: str = "",
+) -> Response:
+    """Make a form's change, or undo all of it and answer with the form and what to fix."""
+    try:
+        return act()
+    except (ValidationError, ProblemError) as exc:
+        session.rollback()
+        return refused(field_errors(exc, fields, prefix=prefix))
