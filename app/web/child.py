@@ -25,8 +25,9 @@ from app.providers.service import list_providers
 from app.provision.ends import providers_to_end
 from app.provision.schemas import ProvisionEndIn
 from app.provision.service import end_provisions, withdraw
+from app.pupils.corrections import correct_date_of_birth
 from app.pupils.dependencies import guarded_pupil
-from app.pupils.schemas import UpnChangeIn
+from app.pupils.schemas import DateOfBirthIn, UpnChangeIn
 from app.pupils.service import status_known_at, week_details
 from app.pupils.upn import normalise_upn
 from app.pupils.upn_changes import change_upn
@@ -49,6 +50,7 @@ DONE = {
     "ended": "The provision was ended.",
     "withdrawn": "The record was withdrawn. The register now judges as if it had never been sent.",
     "upn": "The child's UPN was changed. The old UPN still finds them.",
+    "date_of_birth": "The date of birth was corrected and every week judged again with it.",
 }
 
 
@@ -324,3 +326,31 @@ def upn_change(
 
     refused = _form_refused(request, session, signed, pupil, {"new_upn": new_upn})
     return attempt(session, act, refused, fields=["new_upn"])
+
+
+@router.post("/children/{upn}/date-of-birth")
+def date_of_birth(
+    upn: UpnInPath,
+    request: Request,
+    session: SessionDep,
+    signed: CheckedForm,
+    _officer: OfficerPage,
+    date_of_birth: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Correct the register's date of birth for the child (a provider's record refused for
+    another date, or a mistake put right)."""
+    pupil = readable_child(request, session, signed, upn, lock=True)
+
+    def act() -> Response:
+        body = DateOfBirthIn.model_validate({"date_of_birth": date_of_birth})
+        correct_date_of_birth(
+            session,
+            principal=person_principal(signed.person),
+            child=pupil,
+            date_of_birth=body.date_of_birth,
+            settings=request.app.state.settings,
+        )
+        return _acted(pupil.upn, "date_of_birth")
+
+    refused = _form_refused(request, session, signed, pupil, {"date_of_birth": date_of_birth})
+    return attempt(session, act, refused, fields=["date_of_birth"])

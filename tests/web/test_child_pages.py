@@ -175,3 +175,41 @@ def test_reading_a_child_is_audited_with_the_person(
         ).one()
     assert event.client_id == f"person-{person['id']}"
     assert event.children == 1
+
+
+def test_an_officer_corrects_a_date_of_birth_on_the_childs_page(
+    app: FastAPI, officer_browser: TestClient, children: None
+) -> None:
+    page = officer_browser.get(f"/children/{UPN}")
+    token = form_token(page.text)
+    assert 'aria-describedby="date_of_birth-hint"' in page.text
+    blank = officer_browser.post(
+        f"/children/{UPN}/date-of-birth", data={"csrf_token": token, "date_of_birth": ""}
+    )
+    assert blank.status_code == 400
+    assert '<a href="#date_of_birth">' in blank.text
+    assert 'aria-describedby="date_of_birth-hint date_of_birth-error"' in blank.text
+    corrected = officer_browser.post(
+        f"/children/{UPN}/date-of-birth", data={"csrf_token": token, "date_of_birth": "2013-06-02"}
+    )
+    assert corrected.url.path == f"/children/{UPN}"
+    assert "The date of birth was corrected" in corrected.text
+    with app.state.sessionmaker() as session:
+        assert str(session.scalar(select(Pupil.date_of_birth).where(Pupil.upn == UPN))) == (
+            "2013-06-02"
+        )
+    history = officer_browser.get(f"/children/{UPN}")
+    assert "Date of birth corrected" in history.text
+
+
+def test_a_date_of_birth_form_without_its_csrf_token_changes_nothing(
+    app: FastAPI, officer_browser: TestClient, children: None
+) -> None:
+    refused = officer_browser.post(
+        f"/children/{UPN}/date-of-birth", data={"date_of_birth": "2013-06-02"}
+    )
+    assert refused.status_code == 403
+    with app.state.sessionmaker() as session:
+        assert str(session.scalar(select(Pupil.date_of_birth).where(Pupil.upn == UPN))) != (
+            "2013-06-02"
+        )
