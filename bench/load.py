@@ -85,7 +85,10 @@ def write_calendar(url: str, la: SyntheticLA) -> None:
 
 
 def _field(value: Any) -> str:
-    return "\\N" if value is None else str(value)
+    if value is None:
+        return "\\N"
+    # JSON columns (a register week's suspensions) go as JSON text, never as Python's repr.
+    return json.dumps(value) if isinstance(value, list | dict) else str(value)
 
 
 def copy_line(values: Iterable[Any]) -> bytes:
