@@ -24,6 +24,15 @@ from app.models.base import Base, Timestamped
 
 class Pupil(Timestamped, Base):
     __tablename__ = "pupils"
+    # Few children are ever merged; finding them must not scan every child.
+    __table_args__ = (
+        Index(
+            "ix_pupils_merged_into",
+            "merged_into",
+            postgresql_where=text("merged_into IS NOT NULL"),
+            sqlite_where=text("merged_into IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     upn: Mapped[str] = mapped_column(String(13), unique=True)

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session, aliased
 from app.auth.schemas import Principal, Role
 from app.errors import Forbidden
 from app.history.schemas import utc
-from app.history.service import child_ids
 from app.models import ProvisionRecord, ProvisionVersion, Pupil, Revision
 from app.provision.schemas import SentRecord
 from app.pupils.service import current_upn
@@ -39,7 +38,9 @@ def latest_versions(
     limit: int,
 ) -> list[tuple[ProvisionVersion, Revision, str]]:
     """Each record's latest version, newest change first, with the child's current UPN."""
-    later, child = aliased(ProvisionVersion), aliased(Pupil)
+    later, child, merged = aliased(ProvisionVersion), aliased(Pupil), aliased(Pupil)
+    # The child the record belongs to now: itself, or the child it was merged into.
+    survivor = func.coalesce(child.merged_into, child.id)
     query = (
         select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
@@ -54,8 +55,11 @@ def latest_versions(
                 later.id > ProvisionVersion.id,
                 # Correlated explicitly: two levels down, the outer child would otherwise be
                 # joined afresh, and any child's later version would hide this one.
-                later.pupil_id.in_(
-                    child_ids(func.coalesce(child.merged_into, child.id)).correlate(child)
+                or_(
+                    later.pupil_id == survivor,
+                    later.pupil_id.in_(
+                        select(merged.id).where(merged.merged_into == survivor).correlate(child)
+                    ),
                 ),
             ),
         )
