@@ -22,7 +22,7 @@ class Api:
         self.client_id = client_id
         self.client_secret = client_secret
         self._token = ""
-        self._issued = 0.0
+        self._issued = -math.inf  # monotonic time starts near 0 on a freshly booted machine
         self._lock = threading.Lock()
 
     def headers(self) -> dict[str, str]:
