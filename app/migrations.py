@@ -8,7 +8,7 @@ from alembic.config import Config
 
 from app.config import Settings
 from app.database import make_engine, make_sessionmaker
-from app.register.rejudge import rejudge_if_behind
+from app.register.rejudge import project_if_behind, rejudge_if_behind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,11 +24,14 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def upgrade_to_head(settings: Settings) -> None:
     """Bring the schema to the latest migration, and the derived state to the rules of this
-    release (children are re-judged once when the rules have changed since they were)."""
+        release (children are re-judged once when the rules have changed since they were, and their
+    current states projected again when the LA's figure of school days missed has)."""
     command.upgrade(alembic_config(settings.sqlalchemy_url), "head")
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        rejudge_if_behind(make_sessionmaker(engine), settings=settings)
+        make_session = make_sessionmaker(engine)
+        rejudge_if_behind(make_session, settings=settings)
+        project_if_behind(make_session, settings=settings)
     finally:
         engine.dispose()
 

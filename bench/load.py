@@ -25,11 +25,13 @@ import psycopg
 from sqlalchemy import Connection, create_engine, or_, select
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.database import make_engine
 from app.demo import SyntheticLA
 from app.history.service import RECORD_FIELDS
 from app.models import (
     ClosureDay,
+    CurrentState,
     Provider,
     Provision,
     ProvisionRecord,
@@ -40,6 +42,7 @@ from app.models import (
 )
 from app.models import ProvisionEnd as ProvisionEndRow
 from app.pupils.upn import is_temporary_upn
+from app.register.current import STATE_COLUMNS, state_from_history
 from app.register.derived import (
     ARRANGEMENT_COLUMNS,
     PUPIL_WEEK_COLUMNS,
@@ -123,6 +126,9 @@ PROVISION_COLUMNS = (
 
 PUPIL_WEEK_NAMES = tuple(name for name, _ in PUPIL_WEEK_COLUMNS)
 ARRANGEMENT_NAMES = tuple(name for name, _ in ARRANGEMENT_COLUMNS)
+STATE_NAMES = tuple(name for name, _ in STATE_COLUMNS)
+# The service's default figure of school days missed (rule 11), which the bench runs with.
+ALERT_DAYS: int = Settings.model_fields["missed_school_days_alert"].default
 TALLY_NAMES = ("measure", "key", "week_commencing", "children", "below", "below_hours")
 # Each record's version, written by the database from the record (hours kept as exact text).
 _DETAILS = ", ".join(
@@ -243,9 +249,11 @@ def bulk_history(
         with engine.connect() as reader:
             judged = 0
             weeks: list[bytes] = []
-            for drawn, rows in expected.children(reader, calendar, full_time_hours):
+            states: list[bytes] = []
+            for drawn, rows, state in expected.children(reader, calendar, full_time_hours):
                 arrangements += (copy_line(row) for row in drawn)
                 weeks += (copy_line(row) for row in rows)
+                states += (copy_line(row) for row in state)
                 if len(weeks) > 100_000:
                     judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
                     weeks = []
@@ -253,7 +261,10 @@ def bulk_history(
         engine.dispose()
         _copy(cursor, "provisions", ARRANGEMENT_NAMES, arrangements)
         _copy(cursor, "tallies", TALLY_NAMES, [copy_line(row) for row in expected.tally_rows()])
-        cursor.execute("UPDATE register_version SET rules = %s", (EDITION,))
+        _copy(cursor, "current_states", STATE_NAMES, states)
+        cursor.execute(
+            "UPDATE register_version SET rules = %s, alert_days = %s", (EDITION, ALERT_DAYS)
+        )
         connection.commit()
         seconds["derive"] = time.perf_counter() - started
         pupils = _one(cursor.execute("SELECT count(*) FROM pupils"))
@@ -350,7 +361,7 @@ class Expected:
 
     def children(
         self, connection: Connection, calendar: SchoolCalendar, full_time_hours: Decimal
-    ) -> Iterator[tuple[list[Row], list[Row]]]:
+    ) -> Iterator[tuple[list[Row], list[Row], list[Row]]]:
         """Each child's arrangement and register week rows, in child id order; the counts
         are added up as they go."""
         born = dict(connection.execute(select(Pupil.id, Pupil.date_of_birth)).all())
@@ -394,7 +405,7 @@ class Expected:
         roll_keepers: set[int],
         calendar: SchoolCalendar,
         full_time_hours: Decimal,
-    ) -> tuple[list[Row], list[Row]]:
+    ) -> tuple[list[Row], list[Row], list[Row]]:
         arrangements = provision_arrangements(
             [(record[3], record[1]) for record in records], ends[pupil_id]
         )
@@ -411,6 +422,7 @@ class Expected:
         )
         by_week = {week: [facts for _, _, facts in these] for week, these in sent.items()}
         weeks, counted = [], []
+        row: dict[str, Any] = {}
         for week, following in with_next(judged):
             facts = None
             if isinstance(week, WeekJudgement):
@@ -437,9 +449,21 @@ class Expected:
             weeks.append(tuple(row[name] for name in PUPIL_WEEK_NAMES))
         for key, change in tally_changes([], counted).items():
             self.tallies[key] = self.tallies.get(key, Tally(0, 0, Decimal(0))) + change
+        state = []
+        if judged:
+            state.append(
+                state_from_history(
+                    row,
+                    judged,
+                    alert_days=ALERT_DAYS,
+                    full_time=lambda _week: full_time_hours,
+                    calendar=calendar,
+                )
+            )
         return (
             sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),
             weeks,
+            state,
         )
 
     def tally_rows(self) -> list[Row]:
@@ -462,10 +486,12 @@ def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
     calendar = _calendar(url)
     expected = Expected({})
     arrangements: list[Row] = []
+    states: list[Row] = []
 
-    def weeks(children: Iterator[tuple[list[Row], list[Row]]]) -> Iterator[Row]:
-        for drawn, rows in children:
+    def weeks(children: Iterator[tuple[list[Row], list[Row], list[Row]]]) -> Iterator[Row]:
+        for drawn, rows, state in children:
             arrangements.extend(drawn)
+            states.extend(state)
             yield from rows
 
     counted = or_(WeekTally.children != 0, WeekTally.below != 0, WeekTally.below_hours != 0)
@@ -488,6 +514,11 @@ def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
         )
         results["provisions"] = _compare(
             iter(arrangements), stored(Provision, ARRANGEMENT_NAMES, 3), 3
+        )
+        results["current_states"] = _compare(
+            (tuple(_hashable(v) for v in state) for state in states),
+            (tuple(_hashable(v) for v in row) for row in stored(CurrentState, STATE_NAMES, 1)),
+            1,
         )
         # Counts whose changes cancelled out may stay as zero rows; they count nothing.
         results["tallies"] = _compare(
@@ -547,8 +578,12 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
                 select(Provision).where(Provision.pupil_id.in_(pupil_ids))
             )
             counts = session.scalars(select(WeekTally))
+            states = session.scalars(
+                select(CurrentState).where(CurrentState.pupil_id.in_(pupil_ids))
+            )
             return (
                 {tuple(_hashable(getattr(r, c)) for c in PUPIL_WEEK_NAMES) for r in weeks}
+                | {tuple(_hashable(getattr(r, c)) for c in STATE_NAMES) for r in states}
                 | {tuple(getattr(r, c) for c in ARRANGEMENT_NAMES) for r in arrangements}
                 | {
                     tuple(getattr(r, c) for c in TALLY_NAMES)
@@ -563,6 +598,7 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
             session,
             changes,
             full_time=FullTime(full_time_hours),
+            alert_days=ALERT_DAYS,
             calendar=load_calendar(session),
         )
         session.expire_all()

@@ -2,7 +2,7 @@
 children each rule finds, longest-standing first, read from the register's derived state."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.config import Settings
 from app.models import (
+    CurrentState,
     DateOfBirthConflict,
     Provider,
     Provision,
@@ -23,10 +24,12 @@ from app.models import (
     PupilWeek,
     Revision,
 )
+from app.register.current import answers_for
 from app.register.facts import REASONS
 from app.register.queries import in_status_week, open_in, register_halves, state_as_at
 from app.register.rules import (
     WEEK,
+    RegisterWeek,
     SchoolCalendar,
     WeekJudgement,
     missed_as_at,
@@ -72,9 +75,12 @@ def find_alerts(
     settings: Settings,
     rules: Sequence[AlertRule],
     limit: int,
+    weekly: bool = False,
 ) -> Alerts:
-    """How many children each rule finds as at the day, and the first ``limit`` findings."""
-    checks = _Checks(session, as_at, calendar, settings)
+    """How many children each rule finds as at the day, and the first ``limit`` findings
+    (``weekly``: from the register weeks, even where the current states answer)."""
+    source = _source(session, as_at, settings, weekly=weekly)
+    checks = _Checks(session, as_at, calendar, settings, source)
     counts = checks.counts(rules)
     findings: list[Finding] = []
     for rule in rules:
@@ -87,7 +93,8 @@ def alerts_for_child(
     session: Session, *, pupil_id: int, as_at: date, calendar: SchoolCalendar, settings: Settings
 ) -> list[Finding]:
     """The alerts one child is on as at the day (a child's page)."""
-    return _Checks(session, as_at, calendar, settings).for_child(pupil_id)
+    source = _source(session, as_at, settings)
+    return _Checks(session, as_at, calendar, settings, source).for_child(pupil_id)
 
 
 @dataclass(frozen=True)
@@ -176,86 +183,129 @@ def alert_list(
 
 
 @dataclass(frozen=True)
+class _Source:
+    """Where each child's state as at the week is read: their current state (for this week or
+    a later one), or their register weeks (for an earlier week). The two have the same
+    columns, so every rule is written once."""
+
+    state: Any  # CurrentState or PupilWeek
+    on_register: tuple[ColumnElement[bool], ...]  # each part served by an index
+    left: ColumnElement[bool]  # off the register, by the exit in ``exit_reason``
+    current: bool
+
+
+def _source(session: Session, as_at: date, settings: Settings, *, weekly: bool = False) -> _Source:
+    week = monday_of(as_at)
+    if not weekly and answers_for(session, week, alert_days=settings.missed_school_days_alert):
+        return _Source(
+            CurrentState,
+            (CurrentState.left_week.is_(None), CurrentState.left_week > week),
+            CurrentState.left_week <= week,
+            current=True,
+        )
+    left = and_(state_as_at(week), PupilWeek.exit_reason.is_not(None))
+    return _Source(PupilWeek, register_halves(week), left, current=False)
+
+
+@dataclass(frozen=True)
 class _OnRegister:
-    """A rule over each child's judgement as at the week: which children, since when (the
-    column the list is ordered by), and why."""
+    """A rule over each child's state as at the week: which children, since when (the
+    column the list is ordered by), and why (for the rows listed, read together)."""
 
     condition: ColumnElement[bool]
     order: tuple[Any, ...]
-    reason: Callable[[Any], Finding]
+    findings: Callable[[Sequence[Any]], list[Finding]]
 
 
-# What a finding says of a child's judgement: all in ix_pupil_weeks_latest, read from it alone.
-LISTED = (
-    PupilWeek.pupil_id,
-    PupilWeek.week_commencing,
-    PupilWeek.below_since,
-    PupilWeek.total_hours,
-    PupilWeek.excluded_from,
-    PupilWeek.suspended_from,
-    PupilWeek.suspensions,
-)
+def _each(reason: Callable[[Any], Finding]) -> Callable[[Sequence[Any]], list[Finding]]:
+    return lambda rows: [reason(row) for row in rows]
 
 
 class _Checks:
     def __init__(
-        self, session: Session, as_at: date, calendar: SchoolCalendar, settings: Settings
+        self,
+        session: Session,
+        as_at: date,
+        calendar: SchoolCalendar,
+        settings: Settings,
+        source: _Source,
     ) -> None:
         self.session, self.as_at, self.calendar, self.settings = session, as_at, calendar, settings
+        self.source, self.state = source, source.state
         self.week = monday_of(as_at)
+        # What a finding says of a child's state: in the index each source reads.
+        state = self.state
+        self.listed = (
+            state.pupil_id,
+            state.week_commencing,
+            state.below_since,
+            state.total_hours,
+            state.excluded_from,
+            state.suspended_from,
+            state.suspensions,
+            *((state.missed_since,) if source.current else ()),
+        )
         self.on_register = self._on_register_rules()
+        self.grouped = self._grouped_rules()
         self.found: dict[AlertRule, list[Finding]] = {}
 
     def counts(self, rules: Sequence[AlertRule]) -> dict[AlertRule, int]:
-        """Each rule's count; the rules over judgements are counted in one pass."""
+        """Each rule's count; the rules over each child's state are counted in one pass."""
         judged = [rule for rule in rules if rule in self.on_register]
         counts = dict.fromkeys(rules, 0)
-        for half in register_halves(self.week) if judged else ():
+        for part in self.source.on_register if judged else ():
             row = self.session.execute(
                 select(
                     *(func.count().filter(self.on_register[rule].condition) for rule in judged)
-                ).where(half)
+                ).where(part)
             ).one()
             for rule, count in zip(judged, row, strict=True):
                 counts[rule] += count
         for rule in rules:
-            if rule not in self.on_register:
-                counts[rule] = len(self._grouped(rule))
+            if rule in self.grouped:
+                counts[rule] += len(self._grouped(rule))
         return counts
 
     def first(self, rule: AlertRule, limit: int) -> list[Finding]:
         """The rule's first ``limit`` findings, longest-standing first."""
-        if rule not in self.on_register:
-            return self._grouped(rule)[:limit]
-        check = self.on_register[rule]
-        rows = [
-            row
-            for half in register_halves(self.week)
-            for row in self.session.execute(
-                select(*LISTED).where(half, check.condition).order_by(*check.order).limit(limit)
+        findings = self._grouped(rule)[:limit] if rule in self.grouped else []
+        if rule in self.on_register:
+            check = self.on_register[rule]
+            findings += check.findings(
+                [
+                    row
+                    for part in self.source.on_register
+                    for row in self.session.execute(
+                        select(*self.listed)
+                        .where(part, check.condition)
+                        .order_by(*check.order)
+                        .limit(limit)
+                    )
+                ]
             )
-        ]
-        findings = [check.reason(row) for row in rows]
         return sorted(findings, key=_urgency)[:limit]
 
     def for_child(self, pupil_id: int) -> list[Finding]:
-        """Every rule's findings for one child (an index probe each for rules over judgements)."""
+        """Every rule's findings for one child (an index probe each for rules over states)."""
         findings = []
         for check in self.on_register.values():
-            findings += [
-                check.reason(row)
-                for half in register_halves(self.week)
-                for row in self.session.execute(
-                    select(*LISTED).where(half, check.condition, PupilWeek.pupil_id == pupil_id)
-                )
-            ]
-        for rule in AlertRule:
-            if rule not in self.on_register and rule is not AlertRule.provider_return_missing:
-                findings += [f for f in self._grouped(rule) if f.pupil_id == pupil_id]
+            findings += check.findings(
+                [
+                    row
+                    for part in self.source.on_register
+                    for row in self.session.execute(
+                        select(*self.listed).where(
+                            part, check.condition, self.state.pupil_id == pupil_id
+                        )
+                    )
+                ]
+            )
+        for rule in self.grouped:
+            findings += [f for f in self._grouped(rule) if f.pupil_id == pupil_id]
         return findings
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
-        settings, calendar, week = self.settings, self.calendar, self.week
+        settings, calendar, week, state = self.settings, self.calendar, self.week, self.state
         rules = {}
         # Full-time provision is due from the n-th school day of a permanent exclusion: so for
         # exclusions that began by the n-th school day counting back from today.
@@ -263,35 +313,58 @@ class _Checks:
         excluded_by = calendar.nth_school_day(self.as_at, day, step=-1)
         if excluded_by is not None:
             rules[AlertRule.permanent_exclusion_not_full_time] = _OnRegister(
-                and_(PupilWeek.below_threshold, PupilWeek.excluded_from <= excluded_by),
-                (PupilWeek.excluded_from, PupilWeek.pupil_id),
-                self._excluded,
+                and_(state.below_threshold, state.excluded_from <= excluded_by),
+                (state.excluded_from, state.pupil_id),
+                _each(self._excluded),
             )
             # Rule 12: a suspension, as a permanent exclusion, from the same school day.
             rules[AlertRule.suspension_not_full_time] = _OnRegister(
-                and_(PupilWeek.below_threshold, PupilWeek.suspended_from <= excluded_by),
-                (PupilWeek.suspended_from, PupilWeek.pupil_id),
-                self._suspended,
+                and_(state.below_threshold, state.suspended_from <= excluded_by),
+                (state.suspended_from, state.pupil_id),
+                _each(self._suspended),
             )
         limit = settings.long_run_weeks
         began_by = calendar.term_week_ending(week, limit + 1)
         if began_by is not None:
             rules[AlertRule.below_threshold_beyond_limit] = _OnRegister(
-                and_(PupilWeek.below_threshold, PupilWeek.below_since <= began_by),
-                (PupilWeek.below_since, PupilWeek.pupil_id),
-                self._long_run,
+                and_(state.below_threshold, state.below_since <= began_by),
+                (state.below_since, state.pupil_id),
+                _each(self._long_run),
             )
         rules[AlertRule.implausible_hours] = _OnRegister(
-            PupilWeek.total_hours > settings.max_weekly_hours,
-            (PupilWeek.week_commencing, PupilWeek.pupil_id),
-            self._implausible,
+            state.total_hours > settings.max_weekly_hours,
+            (state.week_commencing, state.pupil_id),
+            _each(self._implausible),
         )
         rules[AlertRule.no_school_on_roll] = _OnRegister(
-            ~PupilWeek.on_roll, (PupilWeek.pupil_id,), self._no_school_on_roll
+            ~state.on_roll, (state.pupil_id,), _each(self._no_school_on_roll)
         )
+        if self.source.current:
+            # Rule 11 from the week kept with each state of this school year; states carried
+            # from an earlier year are judged apart (_grouped_rules).
+            rules[AlertRule.missed_school_days] = _OnRegister(
+                and_(
+                    state.missed_since <= week,
+                    state.week_commencing >= school_year_starts(week),
+                ),
+                (state.missed_since, state.pupil_id),
+                self._missed_since,
+            )
         return rules
 
-    def _excluded(self, row: PupilWeek) -> Finding:
+    def _grouped_rules(self) -> dict[AlertRule, Callable[[], list[Finding]]]:
+        """Rules whose findings come from more than a child's state, found in full."""
+        return {
+            AlertRule.part_time_timetable_overdue: self._overdue_timetables,
+            AlertRule.no_return: self._no_returns,
+            AlertRule.whereabouts_unknown: self._whereabouts_unknown,
+            AlertRule.missed_school_days: self._missed_school_days,
+            AlertRule.part_time_timetable_without_limit: self._timetables_without_limit,
+            AlertRule.part_time_timetable_past_end: self._timetables_past_end,
+            AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
+        }
+
+    def _excluded(self, row: Any) -> Finding:
         day = self.settings.exclusion_provision_school_day
         due = self.calendar.nth_school_day(row.excluded_from, day) if row.excluded_from else None
         return Finding(
@@ -303,7 +376,7 @@ class _Checks:
             due,
         )
 
-    def _long_run(self, row: PupilWeek) -> Finding:
+    def _long_run(self, row: Any) -> Finding:
         assert row.below_since is not None
         weeks = self.calendar.term_weeks(row.below_since, self.week)
         return Finding(
@@ -315,7 +388,7 @@ class _Checks:
             row.below_since,
         )
 
-    def _suspended(self, row: PupilWeek) -> Finding:
+    def _suspended(self, row: Any) -> Finding:
         day = self.settings.exclusion_provision_school_day
         assert row.suspended_from is not None
         due = self.calendar.nth_school_day(row.suspended_from, day)
@@ -329,7 +402,7 @@ class _Checks:
             tuple(sorted({provider_id for provider_id, _ in row.suspensions})),
         )
 
-    def _implausible(self, row: PupilWeek) -> Finding:
+    def _implausible(self, row: Any) -> Finding:
         return Finding(
             row.pupil_id,
             AlertRule.implausible_hours,
@@ -339,7 +412,7 @@ class _Checks:
             row.week_commencing,
         )
 
-    def _no_school_on_roll(self, row: PupilWeek) -> Finding:
+    def _no_school_on_roll(self, row: Any) -> Finding:
         return Finding(
             row.pupil_id,
             AlertRule.no_school_on_roll,
@@ -349,42 +422,30 @@ class _Checks:
         )
 
     def _grouped(self, rule: AlertRule) -> list[Finding]:
-        """A rule whose findings come from more than a child's judgement, all of them (found
-        once, for the count and the list)."""
+        """A grouped rule's findings, all of them (found once, for the count and the list)."""
         if rule not in self.found:
-            self.found[rule] = self._find(rule)
+            self.found[rule] = sorted(self.grouped[rule](), key=_urgency)
         return self.found[rule]
-
-    def _find(self, rule: AlertRule) -> list[Finding]:
-        found = {
-            AlertRule.part_time_timetable_overdue: self._overdue_timetables,
-            AlertRule.no_return: self._no_returns,
-            AlertRule.whereabouts_unknown: self._whereabouts_unknown,
-            AlertRule.missed_school_days: self._missed_school_days,
-            AlertRule.part_time_timetable_without_limit: self._timetables_without_limit,
-            AlertRule.part_time_timetable_past_end: self._timetables_past_end,
-            AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
-        }[rule]()
-        return sorted(found, key=_urgency)
 
     def _overdue_timetables(self) -> list[Finding]:
         """Below full time with a record whose timetable review or end date has passed, while
         that provider's provision is open."""
         overdue: dict[int, Finding] = {}
-        for half in register_halves(self.week):
+        state = self.state
+        for part in self.source.on_register:
             query = (
                 select(
-                    PupilWeek.pupil_id,
+                    state.pupil_id,
                     ProvisionRecord.provider_id,
                     ProvisionRecord.timetable_review_date,
                     ProvisionRecord.timetable_end_date,
                 )
-                .join(ProvisionRecord, in_status_week())
+                .join(ProvisionRecord, in_status_week(state))
                 .join(Provision, _open_provision(self.week))
                 .where(
-                    half,
-                    PupilWeek.below_threshold,
-                    PupilWeek.timetable_due < self.as_at,
+                    part,
+                    state.below_threshold,
+                    state.timetable_due < self.as_at,
                     or_(
                         ProvisionRecord.timetable_review_date < self.as_at,
                         ProvisionRecord.timetable_end_date < self.as_at,
@@ -398,33 +459,30 @@ class _Checks:
         return list(overdue.values())
 
     def _missed_school_days(self) -> list[Finding]:
-        """Rule 11: school days missed this school year reached the LA's figure."""
+        """Rule 11: school days missed this school year reached the LA's figure, judged from
+        each child's state (for current states, only those carried from an earlier year)."""
         days = Decimal(self.settings.missed_school_days_alert)
         full_time = self.settings.full_time
         most = max([full_time.default, *(hours for _, hours in full_time.by_year_group)])
+        starts = school_year_starts(self.week)
         # Only a child whose days missed grow, or have grown, can have reached it.
         missing = or_(
             PupilWeek.missed_days > 0,
             func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < most,
         )
+        carried = [PupilWeek.week_commencing < starts] if self.source.current else []
         reached: dict[int, tuple[date, WeekJudgement]] = {}
-        for half in register_halves(self.week):
-            for row in self.session.execute(
-                select(*JUDGEMENT_COLUMNS, Pupil.date_of_birth)
-                .join(Pupil, Pupil.id == PupilWeek.pupil_id)
-                .where(half, missing)
-            ):
-                born = row.date_of_birth
-                latest = register_week_of(row)
-                assert isinstance(latest, WeekJudgement)
-                missed, _ = missed_as_at(
-                    latest, self.week, full_time=full_time.of(born), calendar=self.calendar
-                )
-                if missed >= days:
-                    reached[row.pupil_id] = (born, latest)
+        for row in self._states_judged(missing, *carried):
+            born = row.date_of_birth
+            latest = register_week_of(row)
+            assert isinstance(latest, WeekJudgement)
+            missed, _ = missed_as_at(
+                latest, self.week, full_time=full_time.of(born), calendar=self.calendar
+            )
+            if missed >= days:
+                reached[row.pupil_id] = (born, latest)
         # Each child's judgements of this time on the register, read at once, give the week.
         # This school year's, and the one carried into it.
-        starts = school_year_starts(self.week)
         judgements: dict[int, list[WeekJudgement]] = defaultdict(list)
         for row in self.session.execute(
             select(*JUDGEMENT_COLUMNS)
@@ -445,23 +503,50 @@ class _Checks:
                     continue
                 judgements[row.pupil_id].append(week)
         return [
-            self._missed_days(pupil_id, born, latest, judgements[pupil_id], days)
+            self._missed_days(
+                pupil_id,
+                born,
+                latest,
+                week_missed_reached(
+                    judgements[pupil_id],
+                    days,
+                    through=self.week,
+                    full_time=self.settings.full_time.of(born),
+                    calendar=self.calendar,
+                ),
+            )
             for pupil_id, (born, latest) in reached.items()
         ]
 
-    def _missed_days(
-        self,
-        pupil_id: int,
-        born: date,
-        latest: WeekJudgement,
-        judgements: list[WeekJudgement],
-        days: Decimal,
-    ) -> Finding:
-        figure = self.settings.full_time.of(born)
-        since = week_missed_reached(
-            judgements, days, through=self.week, full_time=figure, calendar=self.calendar
+    def _missed_since(self, rows: Sequence[Any]) -> list[Finding]:
+        """Rule 11 for current states listed: the week reached is kept with each state."""
+        since = {row.pupil_id: row.missed_since for row in rows}
+        return [
+            self._missed_days(
+                row.pupil_id, row.date_of_birth, register_week_of(row), since[row.pupil_id]
+            )
+            for row in self._states_judged(PupilWeek.pupil_id.in_(since))
+        ]
+
+    def _states_judged(self, *conditions: ColumnElement[bool]) -> Iterator[Any]:
+        """The register week each state on the register rests on (``JUDGEMENT_COLUMNS``) with
+        the child's date of birth."""
+        query = select(*JUDGEMENT_COLUMNS, Pupil.date_of_birth).join(
+            Pupil, Pupil.id == PupilWeek.pupil_id
         )
-        missed, health = missed_as_at(latest, self.week, full_time=figure, calendar=self.calendar)
+        if self.source.current:
+            query = query.join(CurrentState, in_status_week(CurrentState, PupilWeek))
+        for part in self.source.on_register:
+            yield from self.session.execute(query.where(part, *conditions))
+
+    def _missed_days(
+        self, pupil_id: int, born: date, latest: RegisterWeek, since: date | None
+    ) -> Finding:
+        assert isinstance(latest, WeekJudgement)
+        days = self.settings.missed_school_days_alert
+        missed, health = missed_as_at(
+            latest, self.week, full_time=self.settings.full_time.of(born), calendar=self.calendar
+        )
         return Finding(
             pupil_id,
             AlertRule.missed_school_days,
@@ -477,13 +562,14 @@ class _Checks:
         with the arrangement's first week."""
         bit = 1 << REASONS.index(Reason.part_time_timetable)
         found = []
-        for half in register_halves(self.week):
+        state = self.state
+        for part in self.source.on_register:
             for pupil_id, record, start in self.session.execute(
-                select(PupilWeek.pupil_id, ProvisionRecord, Provision.start_week)
-                .join(ProvisionRecord, in_status_week())
+                select(state.pupil_id, ProvisionRecord, Provision.start_week)
+                .join(ProvisionRecord, in_status_week(state))
                 .join(Provision, _open_provision(self.week))
-                .where(half, PupilWeek.reasons.op("&")(bit) != 0)
-                .order_by(PupilWeek.pupil_id, ProvisionRecord.provider_id)
+                .where(part, state.reasons.op("&")(bit) != 0)
+                .order_by(state.pupil_id, ProvisionRecord.provider_id)
             ):
                 if Reason.part_time_timetable in record.reasons:
                     found.append((pupil_id, record, start))
@@ -624,8 +710,8 @@ class _Checks:
         late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
         on_register = or_(
             *(
-                Provision.pupil_id.in_(select(PupilWeek.pupil_id).where(half))
-                for half in register_halves(week)
+                Provision.pupil_id.in_(select(self.state.pupil_id).where(part))
+                for part in self.source.on_register
             )
         )
         for pupil_id, provider_id, name, last_return in self.session.execute(
@@ -666,8 +752,8 @@ class _Checks:
 
     def _whereabouts_unknown(self) -> list[Finding]:
         rows = self.session.execute(
-            select(PupilWeek.pupil_id, PupilWeek.exit_reason, PupilWeek.left_register_on).where(
-                state_as_at(self.week), PupilWeek.exit_reason.in_(UNKNOWN)
+            select(self.state.pupil_id, self.state.exit_reason, self.state.left_register_on).where(
+                self.source.left, self.state.exit_reason.in_(UNKNOWN)
             )
         )
         return [

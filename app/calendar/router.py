@@ -25,8 +25,12 @@ def put_calendar(
     """Replace the calendar. Holiday weeks (no school days) neither count nor break a run;
     a short week's threshold is pro rata. Children's weeks from the first changed week are
     re-judged in the same transaction."""
+    settings = request.app.state.settings
     recomputed = replace_calendar(
-        session, calendar=body, full_time=request.app.state.settings.full_time
+        session,
+        calendar=body,
+        full_time=settings.full_time,
+        alert_days=settings.missed_school_days_alert,
     )
     touched(request).count = recomputed  # re-judged in SQL, not named one by one
     return CalendarOut(terms=body.terms, closures=body.closures, recomputed_children=recomputed)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.calendar.schemas import CalendarIn, ClosureIn, TermIn
 from app.errors import InvalidContent
 from app.models import ClosureDay, ProvisionRecord, PupilWeek, Term
+from app.register.current import project_missed_days
 from app.register.derived import Changes, refresh
 from app.register.rules import WEEK, FullTime, SchoolCalendar, monday_of
 from app.register.service import bump_register_version, load_calendar, lock_calendar
@@ -24,9 +25,12 @@ def current_calendar(session: Session) -> CalendarIn:
     )
 
 
-def replace_calendar(session: Session, *, calendar: CalendarIn, full_time: FullTime) -> int:
-    """Store the new calendar and re-judge children from the first week it changes; returns
-    how many children were re-judged."""
+def replace_calendar(
+    session: Session, *, calendar: CalendarIn, full_time: FullTime, alert_days: int
+) -> int:
+    """Store the new calendar, re-judge children from the first week it changes and project
+    every current state's school days missed through the new term weeks; returns how many
+    children were re-judged."""
     _check(calendar)
     lock_calendar(session, exclusive=True)
     before = load_calendar(session)
@@ -56,8 +60,10 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time: FullT
         session,
         Changes(weeks=dict.fromkeys(pupil_ids, changed)),
         full_time=full_time,
+        alert_days=alert_days,
         calendar=after,
     )
+    project_missed_days(session, alert_days=alert_days, full_time=full_time, calendar=after)
     bump_register_version(session)
     return len(pupil_ids)
 

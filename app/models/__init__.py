@@ -8,7 +8,14 @@ from app.models.history import ProvisionVersion, Revision, UpnChange
 from app.models.people import Person, PersonSession
 from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
-from app.models.pupils import DateOfBirthConflict, Pupil, PupilWeek, RegisterVersion, WeekTally
+from app.models.pupils import (
+    CurrentState,
+    DateOfBirthConflict,
+    Pupil,
+    PupilWeek,
+    RegisterVersion,
+    WeekTally,
+)
 from app.models.returns import NilReturn
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ClosureDay",
+    "CurrentState",
     "DateOfBirthConflict",
     "NilReturn",
     "Person",

@@ -143,6 +143,57 @@ class PupilWeek(Base):
     suspended_from: Mapped[date | None] = mapped_column(Date)
 
 
+class CurrentState(Base):
+    """Derived, kept current at write time: each child's latest judgement and the exit that
+    follows it, if any (their state as at the judgement's week and every week after it), with
+    the dates the "as at" alert rules compare with the week asked about, so a dashboard's
+    alerts read one row per child."""
+
+    __tablename__ = "current_states"
+    __table_args__ = (
+        # Children on the register as at a week (no exit, or an exit after it): what every
+        # alert rule counts, read from the index alone.
+        Index(
+            "ix_current_states_left_week",
+            "left_week",
+            postgresql_include=[
+                "pupil_id",
+                "below_since",
+                "week_commencing",
+                "below_threshold",
+                "total_hours",
+                "on_roll",
+                "excluded_from",
+                "suspended_from",
+                "timetable_due",
+                "reasons",
+                "missed_since",
+            ],
+        ),
+    )
+
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    week_commencing: Mapped[date] = mapped_column(Date)
+    on_register_since: Mapped[date] = mapped_column(Date)
+    total_hours: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    below_threshold: Mapped[bool]
+    below_since: Mapped[date | None] = mapped_column(Date)
+    on_roll: Mapped[bool]
+    reasons: Mapped[int]
+    excluded_from: Mapped[date | None] = mapped_column(Date)
+    suspended_from: Mapped[date | None] = mapped_column(Date)
+    suspensions: Mapped[list[list[Any]]] = mapped_column(JSON)
+    timetable_due: Mapped[date | None] = mapped_column(Date)
+    # Rule 11: the week in which school days missed in this week's school year reach the LA's
+    # figure (register_version.alert_days), the state carried to the year's end; None if never.
+    missed_since: Mapped[date | None] = mapped_column(Date)
+    # The exit that follows: the first week off the register (it may be ahead, as when the
+    # child will cease to be of compulsory school age), why, and the leaving date.
+    left_week: Mapped[date | None] = mapped_column(Date)
+    exit_reason: Mapped[str | None] = mapped_column(String(40))
+    left_register_on: Mapped[date | None] = mapped_column(Date)
+
+
 class WeekTally(Base):
     """Derived, kept current at write time: how one week changes one of the register's counts
     (app/register/tallies.py). A count as at a week is the sum of its changes up to it."""
@@ -166,3 +217,6 @@ class RegisterVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
     rules: Mapped[int] = mapped_column(server_default="0")
+    # The missed-school-days figure current_states.missed_since was projected with (None:
+    # not yet projected).
+    alert_days: Mapped[int | None]

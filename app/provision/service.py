@@ -191,6 +191,7 @@ def apply_changes(
             session,
             changes,
             full_time=settings.full_time,
+            alert_days=settings.missed_school_days_alert,
             calendar=load_calendar(session),
         )
         history.left_register(was_open - _with_open_provision(session, changes.weeks))

@@ -35,9 +35,11 @@ from app.bulk import insert_into, rows
 from app.models import Provider, ProvisionRecord, Pupil, PupilWeek, WeekTally
 from app.models import Provision as ProvisionRow
 from app.models import ProvisionEnd as ProvisionEndRow
+from app.register.current import Latest, keep_current, latest_of
 from app.register.facts import RecordFacts, WeekFacts, week_facts
 from app.register.rules import (
     FullTime,
+    FullTimeHours,
     Provision,
     ProvisionEnd,
     RegisterExit,
@@ -87,14 +89,27 @@ class Changes:
 
 
 def refresh(
-    session: Session, changes: Changes, *, full_time: FullTime, calendar: SchoolCalendar
+    session: Session,
+    changes: Changes,
+    *,
+    full_time: FullTime,
+    alert_days: int,
+    calendar: SchoolCalendar,
 ) -> None:
-    """Bring the derived state up to date after a write."""
+    """Bring the derived state up to date after a write (``alert_days``: the LA's figure of
+    school days missed, rule 11)."""
     session.flush()
     if not changes.weeks:
         return
     arrangements = _draw_arrangements(session, changes)
-    _rejudge(session, changes.weeks, arrangements, full_time=full_time, calendar=calendar)
+    _rejudge(
+        session,
+        changes.weeks,
+        arrangements,
+        full_time=full_time,
+        alert_days=alert_days,
+        calendar=calendar,
+    )
 
 
 # --- Arrangements (rule 6) -------------------------------------------------------------------
@@ -260,9 +275,11 @@ def _rejudge(
     arrangements: Mapping[int, list[Provision]],
     *,
     full_time: FullTime,
+    alert_days: int,
     calendar: SchoolCalendar,
 ) -> None:
-    """Judge each child's weeks again from their first changed week, and count the change."""
+    """Judge each child's weeks again from their first changed week, count the change, and
+    keep each child's current state."""
     changed = rows(
         session,
         "changed",
@@ -323,12 +340,15 @@ def _rejudge(
     )
 
     new_rows: list[dict[str, Any]] = []
+    latest: dict[int, Latest] = {}  # each child's latest judgement, where the write has it
+    unread: dict[int, FullTimeHours] = {}
     links: list[tuple[int, date, date | None, bool]] = []
     before: list[Counted] = []
     after: list[Counted] = []
     for pupil_id, first in first_weeks.items():
         sent_by_week = records[pupil_id]
         figure = full_time.of(born[pupil_id])
+        written = len(new_rows)
         judged = judge_register(
             weekly_totals(
                 (week, hours) for week, sent in sent_by_week.items() for hours, _, _ in sent
@@ -371,6 +391,17 @@ def _rejudge(
                         facts,
                     )
                 )
+        before_first = [previous[pupil_id]] if pupil_id in previous else []
+        state = latest_of(
+            [row._asdict() for row in before_first] + new_rows[written:],
+            [register_week_of(row) for row in before_first] + judged,
+            first_week=first,
+            full_time=figure,
+        )
+        if state is None:
+            unread[pupil_id] = figure
+        else:
+            latest[pupil_id] = state
         if pupil_id in previous:
             earlier_row = previous[pupil_id]
             following = judged[0] if judged else None
@@ -437,6 +468,7 @@ def _rejudge(
             .execution_options(synchronize_session=False)
         )
     _count(session, tally_changes(before, after))
+    keep_current(session, latest, unread, alert_days=alert_days, calendar=calendar)
 
 
 def _count(session: Session, changes: Mapping[tuple[date, str, str], Any]) -> None:

@@ -1,6 +1,7 @@
 """SQL for "each child's state as at a week", shared by the register list, summary and extract."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -70,12 +71,10 @@ def first_children_as_at(
     return sorted(rows, key=lambda pair: register_sort_key(pair[1]))[:limit]
 
 
-def in_status_week() -> ColumnElement[bool]:
-    """Joins a child's provision records to the week their state rests on."""
-    return and_(
-        ProvisionRecord.pupil_id == PupilWeek.pupil_id,
-        ProvisionRecord.week_commencing == PupilWeek.week_commencing,
-    )
+def in_status_week(state: Any = PupilWeek, rows: Any = ProvisionRecord) -> ColumnElement[bool]:
+    """Joins rows of a child's weeks (provision records, or register weeks) to the week their
+    state (a register week, or a current state) rests on."""
+    return and_(rows.pupil_id == state.pupil_id, rows.week_commencing == state.week_commencing)
 
 
 def on_inspection_list() -> ColumnElement[bool]:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings, settings_or_exit
 from app.database import make_engine, make_sessionmaker
 from app.models import ProvisionRecord, RegisterVersion
+from app.register.current import project_missed_days
 from app.register.derived import Changes, refresh
 from app.register.service import bump_register_version, load_calendar, lock_calendar
 
@@ -42,6 +43,7 @@ def rejudge_everyone(make_session: "sessionmaker[Session]", *, settings: Setting
                 session,
                 changes,
                 full_time=settings.full_time,
+                alert_days=settings.missed_school_days_alert,
                 calendar=load_calendar(session),
             )
             bump_register_version(session)
@@ -60,6 +62,21 @@ def rejudge_if_behind(make_session: "sessionmaker[Session]", *, settings: Settin
             update(RegisterVersion).where(RegisterVersion.id == 1).values(rules=EDITION)
         )
     return children
+
+
+def project_if_behind(make_session: "sessionmaker[Session]", *, settings: Settings) -> None:
+    """Project when each child's school days missed reach the LA's figure again, if the
+    figure has changed since (or the current states were never projected)."""
+    figure = settings.missed_school_days_alert
+    with make_session.begin() as session:
+        if session.scalar(select(RegisterVersion.alert_days)) != figure:
+            lock_calendar(session, exclusive=True)
+            project_missed_days(
+                session,
+                alert_days=figure,
+                full_time=settings.full_time,
+                calendar=load_calendar(session),
+            )
 
 
 if __name__ == "__main__":
