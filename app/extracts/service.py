@@ -6,13 +6,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.csv_answers import CsvWriter
-from app.models import ProvisionRecord, Pupil, PupilWeek
+from app.models import CurrentState, ProvisionRecord, Pupil, PupilWeek
+from app.register.current import answers_for
 from app.register.facts import PROVISION_TYPES, REASONS, codes
 from app.register.queries import (
     REGISTER_ORDER,
@@ -21,6 +22,8 @@ from app.register.queries import (
     on_register_as_at,
 )
 from app.register.rules import SchoolCalendar
+
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 # The contract's column order; CSV and JSON both follow it.
 COLUMNS = (
@@ -45,9 +48,23 @@ COLUMNS = (
 
 def extract_pupil_ids(session: Session, *, week: date) -> Sequence[int]:
     """The children the extract lists for the week, for the audit trail."""
-    return session.scalars(
-        select(PupilWeek.pupil_id).where(on_register_as_at(week), on_inspection_list())
-    ).all()
+    return session.scalars(_listed(session, select(PupilWeek.pupil_id), week)).all()
+
+
+def _listed(session: Session, query: Query, week: date) -> Query:
+    """The query narrowed to the judgement of each child on the inspection list as at the
+    week, in the register's order: read by their current states for this week or a later one
+    (in the order of their index, so the first row comes at once), else by register weeks."""
+    if answers_for(session, week):
+        return (
+            query.join(CurrentState, in_status_week(CurrentState, PupilWeek))
+            .where(
+                or_(CurrentState.left_week.is_(None), CurrentState.left_week > week),
+                on_inspection_list(),
+            )
+            .order_by(CurrentState.below_since.asc().nulls_last(), CurrentState.pupil_id)
+        )
+    return query.where(on_register_as_at(week), on_inspection_list()).order_by(*REGISTER_ORDER)
 
 
 def extract_rows(
@@ -63,7 +80,8 @@ def extract_rows(
         .correlate(PupilWeek)
         .scalar_subquery()
     )
-    query = (
+    query = _listed(
+        session,
         select(
             Pupil.id,
             Pupil.upn,
@@ -80,12 +98,9 @@ def extract_rows(
             PupilWeek.reasons,
             PupilWeek.week_commencing,
             timetable_ends,
-        )
-        .join(PupilWeek, PupilWeek.pupil_id == Pupil.id)
-        .where(on_register_as_at(week), on_inspection_list())
-        .order_by(*REGISTER_ORDER)
-        .execution_options(yield_per=batch)
-    )
+        ).join(PupilWeek, PupilWeek.pupil_id == Pupil.id),
+        week,
+    ).execution_options(yield_per=batch)
 
     @cache
     def weeks_below(below_since: date) -> int:

@@ -151,6 +151,8 @@ class CurrentState(Base):
 
     __tablename__ = "current_states"
     __table_args__ = (
+        # The register's order (REGISTER_ORDER), in which the extract streams from the start.
+        Index("ix_current_states_register_order", "below_since", "pupil_id"),
         # Children on the register as at a week (no exit, or an exit after it): what every
         # alert rule counts, read from the index alone.
         Index(

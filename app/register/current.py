@@ -314,11 +314,7 @@ def project_missed_days(
     """Project every current state's ``missed_since`` again (the calendar or the LA's figure
     changed), a chunk of children at a time, and note the figure it was projected with."""
     for chunk in _chunks(
-        session.scalars(
-            select(CurrentState.pupil_id)
-            .where(CurrentState.exit_reason.is_(None))
-            .order_by(CurrentState.pupil_id)
-        ).all()
+        session.scalars(select(CurrentState.pupil_id).order_by(CurrentState.pupil_id)).all()
     ):
         latest: dict[int, RegisterWeek] = {}
         born: dict[int, date] = {}
@@ -360,12 +356,15 @@ def project_missed_days(
     )
 
 
-def answers_for(session: Session, week_commencing: date, *, alert_days: int) -> bool:
-    """Whether the current states are every child's state as at the week: no register week
-    after it, and school days missed projected with the same figure."""
+def answers_for(session: Session, week_commencing: date, *, alert_days: int | None = None) -> bool:
+    """Whether the current states are every child's state as at the week: no judgement after
+    it (and, given ``alert_days``, school days missed projected with that figure)."""
     latest = session.scalar(select(func.max(CurrentState.week_commencing)))
-    projected = session.scalar(select(RegisterVersion.alert_days).where(RegisterVersion.id == 1))
-    return projected == alert_days and (latest is None or latest <= week_commencing)
+    if latest is not None and latest > week_commencing:
+        return False
+    return alert_days is None or alert_days == session.scalar(
+        select(RegisterVersion.alert_days).where(RegisterVersion.id == 1)
+    )
 
 
 def _store(session: Session, values: list[tuple[Any, ...]]) -> None:

@@ -72,6 +72,9 @@ def upgrade() -> None:
         sa.Column("left_register_on", sa.Date(), nullable=True),
     )
     op.create_index(
+        "ix_current_states_register_order", "current_states", ["below_since", "pupil_id"]
+    )
+    op.create_index(
         "ix_current_states_left_week",
         "current_states",
         ["left_week"],
@@ -79,9 +82,10 @@ def upgrade() -> None:
     )
     # Each child's last judgement of their latest time on the register, and its exit.
     columns = ", ".join(COPIED)
+    judged = ", ".join(f"j.{name}" for name in COPIED)
     op.execute(
-        f"INSERT INTO current_states ({columns}, left_week, exit_reason, left_register_on) "
-        f"SELECT {', '.join('j.' + name for name in COPIED)}, "
+        f"INSERT INTO current_states ({columns}, left_week, exit_reason, left_register_on) "  # noqa: S608
+        f"SELECT {judged}, "
         "x.week_commencing, x.exit_reason, x.left_register_on "
         "FROM pupil_weeks j LEFT JOIN pupil_weeks x "
         "ON x.pupil_id = j.pupil_id AND x.week_commencing = j.next_week "

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.models import CurrentState, Pupil, PupilWeek
 from app.register.current import COPIED, STATE_COLUMNS, answers_for, state_from_history
 from app.register.rules import WEEK, WeekJudgement, missed_as_at, school_year_starts
+from app.register.rejudge import project_if_behind
 from app.register.service import load_calendar, register_week_of
 from tests.builders import make_upn, record, week
 
@@ -32,6 +33,13 @@ HALF_TERMS = {
         {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
     ],
     "closures": [{"date": "2026-09-28", "description": "INSET"}],
+}
+# The same autumn with half term a week later: every week from 26 October judged again.
+LATER_HALF_TERM = HALF_TERMS | {
+    "terms": [
+        {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-30"},
+        {"name": "Autumn 2", "start_date": "2026-11-09", "end_date": "2026-12-18"},
+    ]
 }
 BORN = date(2013, 5, 1)
 serials = itertools.count()
@@ -57,8 +65,11 @@ withdrawals = st.tuples(
 ends = st.tuples(st.just("end"), st.integers(0, 1), st.integers(0, 1), st.integers(0, 10))
 upn_changes = st.tuples(st.just("upn"), st.integers(0, 1), st.booleans())
 births = st.tuples(st.just("born"), st.integers(0, 1), st.sampled_from([BORN, date(2010, 5, 1)]))
+calendars = st.tuples(st.just("calendar"), st.integers(0, 1), st.booleans())
 operations = st.lists(
-    st.one_of(sends, sends, sends, withdrawals, ends, upn_changes, births), min_size=1, max_size=9
+    st.one_of(sends, sends, sends, withdrawals, ends, upn_changes, births, calendars),
+    min_size=1,
+    max_size=9,
 )
 
 
@@ -125,6 +136,11 @@ class Children:
                 headers=self.officer,
             )
             assert response.status_code in (200, 201, 404, 409, 422), response.text
+        elif kind == "calendar":
+            (later,) = rest
+            calendar = LATER_HALF_TERM if later else HALF_TERMS
+            response = self.client.put("/api/v1/calendar", json=calendar, headers=self.officer)
+            assert response.status_code == 200, response.text
         elif kind == "upn":
             (merge,) = rest
             other = self.upns[1 - child]
@@ -188,10 +204,12 @@ def assert_current_states_agree(app: FastAPI, config: Settings) -> None:
                 assert (since is not None and since <= later) == (missed >= Decimal(days)), later
 
 
-def assert_alerts_agree(app: FastAPI, config: Settings, as_at: date) -> None:
+def assert_alerts_agree(
+    app: FastAPI, config: Settings, as_at: date, *, current: bool = True
+) -> None:
     """The alerts read from the current states are those read from the register weeks."""
     with app.state.sessionmaker() as session:
-        assert answers_for(session, as_at, alert_days=config.missed_school_days_alert)
+        assert answers_for(session, as_at, alert_days=config.missed_school_days_alert) is current
         rules = [r for r in AlertRule if r is not AlertRule.provider_return_missing]
         found = [
             find_alerts(
@@ -231,3 +249,29 @@ def test_current_states_are_what_the_register_weeks_give_after_any_writes(
     # From the week after the last one sent (an end's exit week), into the next school year.
     for as_at in (week(11), week(11) + timedelta(days=4), week(16), date(2027, 9, 8)):
         assert_alerts_agree(app, settings, as_at)
+
+
+def test_a_new_figure_of_school_days_is_projected_at_start_up_and_answered_meanwhile(
+    app: FastAPI, client: TestClient, officer: Headers, school: dict[str, Any], settings: Settings
+) -> None:
+    upn = fresh_upn()
+    records = [
+        record(upn, week_commencing=week(n), hours=0, provider_id=school["id"]) for n in range(3)
+    ]
+    response = client.post(
+        "/api/v1/provision-records/batch", json={"records": records}, headers=officer
+    )
+    assert response.status_code == 200, response.text
+    fewer = settings.model_copy(update={"missed_school_days_alert": 6})
+    with app.state.sessionmaker() as session:
+        pupil_id = session.scalar(select(Pupil.id).where(Pupil.upn == upn))
+        # Three weeks at no hours: 15 days missed, reached in the third week.
+        assert session.get(CurrentState, pupil_id).missed_since == week(2)
+        # Until a service with the new figure starts, the register weeks answer for it.
+        assert not answers_for(session, week(3), alert_days=6)
+    assert_alerts_agree(app, fewer, week(3), current=False)
+
+    project_if_behind(app.state.sessionmaker, settings=fewer)
+    with app.state.sessionmaker() as session:
+        assert session.get(CurrentState, pupil_id).missed_since == week(1)
+    assert_alerts_agree(app, fewer, week(3), current=True)
