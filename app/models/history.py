@@ -31,6 +31,8 @@ class ProvisionVersion(Base):
     __tablename__ = "provision_history"
     __table_args__ = (
         Index("ix_provision_history_pupil_id", "pupil_id", "id"),
+        # The change feed reads a revision's versions in order from any position in it.
+        Index("ix_provision_history_revision", "revision_id", "id"),
         # What a provider has sent, and each record's later versions (app/provision/sent.py).
         Index(
             "ix_provision_history_provider_record",
@@ -42,7 +44,7 @@ class ProvisionVersion(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
     pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"))
     # Null for a change of UPN, which no provider makes.
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
