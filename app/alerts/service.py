@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.config import Settings
@@ -557,77 +558,78 @@ class _Checks:
             since,
         )
 
-    def _status_week_timetables(self) -> list[tuple[int, ProvisionRecord, date]]:
-        """Part-time-timetable records of each child's status week whose provision is open,
-        with the arrangement's first week."""
+    @cached_property
+    def _status_week_timetables(self) -> list[Any]:
+        """Part-time-timetable records of each child's status week whose provision is open:
+        the child, provider, week, end date, the arrangement's first week, and the latest end
+        date that provider gave for the child (read from an index of the records with one)."""
         bit = 1 << REASONS.index(Reason.part_time_timetable)
-        found = []
+        given = aliased(ProvisionRecord)
+        latest_end = (
+            select(func.max(given.timetable_end_date))
+            .where(
+                given.pupil_id == ProvisionRecord.pupil_id,
+                given.provider_id == ProvisionRecord.provider_id,
+                given.timetable_end_date.is_not(None),
+                given.week_commencing <= self.week,
+            )
+            .scalar_subquery()
+        )
         state = self.state
-        for part in self.source.on_register:
-            for pupil_id, record, start in self.session.execute(
-                select(state.pupil_id, ProvisionRecord, Provision.start_week)
+        return [
+            row
+            for part in self.source.on_register
+            for row in self.session.execute(
+                select(
+                    state.pupil_id,
+                    ProvisionRecord.provider_id,
+                    ProvisionRecord.week_commencing,
+                    ProvisionRecord.timetable_end_date,
+                    ProvisionRecord.reasons,
+                    Provision.start_week,
+                    latest_end.label("latest_end"),
+                )
                 .join(ProvisionRecord, in_status_week(state))
                 .join(Provision, _open_provision(self.week))
                 .where(part, state.reasons.op("&")(bit) != 0)
                 .order_by(state.pupil_id, ProvisionRecord.provider_id)
-            ):
-                if Reason.part_time_timetable in record.reasons:
-                    found.append((pupil_id, record, start))
-        return found
+            )
+            if Reason.part_time_timetable in row.reasons
+        ]
 
     def _timetables_without_limit(self) -> list[Finding]:
         """Rule 13: the provider's current part-time timetable has no end date."""
         return _first_per_child(
             Finding(
-                pupil_id,
+                row.pupil_id,
                 AlertRule.part_time_timetable_without_limit,
-                f"The part-time timetable with provider {record.provider_id} since {start} has "
-                "no end date. A part-time timetable must be time-limited: agree when it ends, "
-                "with a review date and the parent's agreement.",
-                start,
-                (record.provider_id,),
+                f"The part-time timetable with provider {row.provider_id} since "
+                f"{row.start_week} has no end date. A part-time timetable must be time-limited: "
+                "agree when it ends, with a review date and the parent's agreement.",
+                row.start_week,
+                (row.provider_id,),
             )
-            for pupil_id, record, start in self._status_week_timetables()
-            if record.timetable_end_date is None
+            for row in self._status_week_timetables
+            if row.timetable_end_date is None
         )
 
     def _timetables_past_end(self) -> list[Finding]:
         """Rule 13: a part-time timetable still reported for weeks after the latest end date
         that provider gave for the child."""
-        current = self._status_week_timetables()
-        latest_end = {
-            (pupil_id, provider_id): end
-            for pupil_id, provider_id, end in self.session.execute(
-                select(
-                    ProvisionRecord.pupil_id,
-                    ProvisionRecord.provider_id,
-                    func.max(ProvisionRecord.timetable_end_date),
-                )
-                .where(
-                    ProvisionRecord.pupil_id.in_({pupil_id for pupil_id, _, _ in current}),
-                    ProvisionRecord.week_commencing <= self.week,
-                )
-                .group_by(ProvisionRecord.pupil_id, ProvisionRecord.provider_id)
+        return _first_per_child(
+            Finding(
+                row.pupil_id,
+                AlertRule.part_time_timetable_past_end,
+                f"The part-time timetable with provider {row.provider_id} was agreed to end on "
+                f"{row.latest_end}, but is still reported for the week of "
+                f"{row.week_commencing}. Return the child to full time, or review and agree a "
+                "new end date.",
+                monday_of(row.latest_end) + WEEK,
+                (row.provider_id,),
             )
-            if end is not None
-        }
-        past = []
-        for pupil_id, record, _ in current:
-            end = latest_end.get((pupil_id, record.provider_id))
-            if end is not None and record.week_commencing > end:
-                past.append(
-                    Finding(
-                        pupil_id,
-                        AlertRule.part_time_timetable_past_end,
-                        f"The part-time timetable with provider {record.provider_id} was agreed "
-                        f"to end on {end}, but is still reported for the week of "
-                        f"{record.week_commencing}. Return the child to full time, or review "
-                        "and agree a new end date.",
-                        monday_of(end) + WEEK,
-                        (record.provider_id,),
-                    )
-                )
-        return _first_per_child(past)
+            for row in self._status_week_timetables
+            if row.latest_end is not None and row.week_commencing > row.latest_end
+        )
 
     def _date_of_birth_conflicts(self) -> list[Finding]:
         """Records refused for another date of birth, until the register's date is corrected

@@ -15,6 +15,17 @@ class ProvisionRecord(Timestamped, Base):
         # A child's records from a week on are one range of this index.
         UniqueConstraint("pupil_id", "week_commencing", "provider_id"),
         Index("ix_provision_records_provider_week", "provider_id", "week_commencing"),
+        # The latest end date each provider gave for a child's part-time timetable (rule 13),
+        # read from the few records that give one.
+        Index(
+            "ix_provision_records_timetable_ends",
+            "pupil_id",
+            "provider_id",
+            "timetable_end_date",
+            postgresql_include=["week_commencing"],
+            postgresql_where=text("timetable_end_date IS NOT NULL"),
+            sqlite_where=text("timetable_end_date IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

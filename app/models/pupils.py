@@ -153,6 +153,8 @@ class CurrentState(Base):
     __table_args__ = (
         # The register's order (REGISTER_ORDER), in which the extract streams from the start.
         Index("ix_current_states_register_order", "below_since", "pupil_id"),
+        # The latest judgement of all: whether the current states answer for a week.
+        Index("ix_current_states_week", "week_commencing"),
         # Children on the register as at a week (no exit, or an exit after it): what every
         # alert rule counts, read from the index alone.
         Index(

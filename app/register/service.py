@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.models import ClosureDay, PupilWeek, RegisterVersion, Term
 from app.models import Provision as ProvisionRow
@@ -93,21 +93,20 @@ def register_week_of(row: StoredWeek) -> RegisterWeek:
 def latest_register_weeks(
     session: Session, *, pupil_ids: Collection[int], on_or_before: date
 ) -> dict[int, RegisterWeek]:
-    """Each child's latest register week in or before a week (an index lookup per child)."""
+    """Each child's latest register week in or before a week (the key index gives each week)."""
     if not pupil_ids:
         return {}
-    later = aliased(PupilWeek)
+    latest = (
+        select(PupilWeek.pupil_id, func.max(PupilWeek.week_commencing).label("week"))
+        .where(PupilWeek.pupil_id.in_(pupil_ids), PupilWeek.week_commencing <= on_or_before)
+        .group_by(PupilWeek.pupil_id)
+        .subquery()
+    )
     rows = session.scalars(
-        select(PupilWeek).where(
-            PupilWeek.pupil_id.in_(pupil_ids),
-            PupilWeek.week_commencing <= on_or_before,
-            ~select(later.pupil_id)
-            .where(
-                later.pupil_id == PupilWeek.pupil_id,
-                later.week_commencing > PupilWeek.week_commencing,
-                later.week_commencing <= on_or_before,
-            )
-            .exists(),
+        select(PupilWeek).join(
+            latest,
+            (PupilWeek.pupil_id == latest.c.pupil_id)
+            & (PupilWeek.week_commencing == latest.c.week),
         )
     )
     return {row.pupil_id: register_week_of(row) for row in rows}

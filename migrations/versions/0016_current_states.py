@@ -21,6 +21,7 @@ down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ENDED = sa.text("timetable_end_date IS NOT NULL")
 # The latest judgement's columns a current state copies.
 COPIED = (
     "pupil_id",
@@ -74,6 +75,15 @@ def upgrade() -> None:
     op.create_index(
         "ix_current_states_register_order", "current_states", ["below_since", "pupil_id"]
     )
+    op.create_index("ix_current_states_week", "current_states", ["week_commencing"])
+    op.create_index(
+        "ix_provision_records_timetable_ends",
+        "provision_records",
+        ["pupil_id", "provider_id", "timetable_end_date"],
+        postgresql_include=["week_commencing"],
+        postgresql_where=ENDED,
+        sqlite_where=ENDED,
+    )
     op.create_index(
         "ix_current_states_left_week",
         "current_states",
@@ -99,4 +109,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("register_version") as table:
         table.drop_column("alert_days")
+    op.drop_index("ix_provision_records_timetable_ends", table_name="provision_records")
     op.drop_table("current_states")
