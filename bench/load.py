@@ -54,6 +54,7 @@ from app.register.rejudge import EDITION
 from app.register.rules import (
     FullTime,
     ProvisionEnd,
+    RegisterExit,
     SchoolCalendar,
     WeekJudgement,
     compulsory_school_age,
@@ -63,7 +64,7 @@ from app.register.rules import (
     with_next,
 )
 from app.register.service import load_calendar
-from app.register.tallies import Counted, Tally, TallyKey, cohort_of, tally_changes
+from app.register.tallies import Counted, Tally, TallyKey, cohort_of, leavers, tally_changes
 
 CENT = Decimal("0.01")
 COPY_CHUNK = 1 << 20
@@ -435,7 +436,8 @@ class Expected:
                 calendar=calendar,
             )
             weeks.append(tuple(row[name] for name in PUPIL_WEEK_NAMES))
-        for key, change in tally_changes([], counted).items():
+        exits = [week for week in judged if isinstance(week, RegisterExit)]
+        for key, change in tally_changes([], [*counted, *leavers(exits, calendar)]).items():
             self.tallies[key] = self.tallies.get(key, Tally(0, 0, Decimal(0))) + change
         return (
             sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),

@@ -57,6 +57,7 @@ def replace_calendar(session: Session, *, calendar: CalendarIn, full_time: FullT
         Changes(weeks=dict.fromkeys(pupil_ids, changed)),
         full_time=full_time,
         calendar=after,
+        judged_under=before,
     )
     bump_register_version(session)
     return len(pupil_ids)

@@ -36,6 +36,7 @@ from app.models import Provider, ProvisionRecord, Pupil, PupilWeek, WeekTally
 from app.models import Provision as ProvisionRow
 from app.models import ProvisionEnd as ProvisionEndRow
 from app.register.facts import RecordFacts, WeekFacts, week_facts
+from app.register.leavers import leaver_changes
 from app.register.rules import (
     FullTime,
     Provision,
@@ -87,14 +88,27 @@ class Changes:
 
 
 def refresh(
-    session: Session, changes: Changes, *, full_time: FullTime, calendar: SchoolCalendar
+    session: Session,
+    changes: Changes,
+    *,
+    full_time: FullTime,
+    calendar: SchoolCalendar,
+    judged_under: SchoolCalendar | None = None,
 ) -> None:
-    """Bring the derived state up to date after a write."""
+    """Bring the derived state up to date after a write; ``judged_under`` is the calendar the
+    stored register weeks were judged under, when a calendar change is what re-judges them."""
     session.flush()
     if not changes.weeks:
         return
     arrangements = _draw_arrangements(session, changes)
-    _rejudge(session, changes.weeks, arrangements, full_time=full_time, calendar=calendar)
+    _rejudge(
+        session,
+        changes.weeks,
+        arrangements,
+        full_time=full_time,
+        calendar=calendar,
+        judged_under=judged_under or calendar,
+    )
 
 
 # --- Arrangements (rule 6) -------------------------------------------------------------------
@@ -261,6 +275,7 @@ def _rejudge(
     *,
     full_time: FullTime,
     calendar: SchoolCalendar,
+    judged_under: SchoolCalendar,
 ) -> None:
     """Judge each child's weeks again from their first changed week, and count the change."""
     changed = rows(
@@ -397,6 +412,7 @@ def _rejudge(
         ),
     )
     deleted: Any
+    replaced: list[Mapping[str, Any]] = []
     for deleted in session.execute(
         delete(PupilWeek)
         .where(tuple_(PupilWeek.pupil_id, PupilWeek.week_commencing).in_(doomed))
@@ -405,6 +421,8 @@ def _rejudge(
     ):
         if deleted.exit_reason is None:
             before.append(counted(deleted, cohorts[deleted.pupil_id]))
+        else:
+            replaced.append(deleted._mapping)
     if new_rows:
         source = rows(
             session,
@@ -436,7 +454,10 @@ def _rejudge(
             .values(next_week=linked.c.next_week, last_in_spell=linked.c.last_in_spell)
             .execution_options(synchronize_session=False)
         )
-    _count(session, tally_changes(before, after))
+    left_before, left_after = leaver_changes(
+        session, first_weeks, replaced, new_rows, calendar=calendar, judged_under=judged_under
+    )
+    _count(session, tally_changes([*before, *left_before], [*after, *left_after]))
 
 
 def _count(session: Session, changes: Mapping[tuple[date, str, str], Any]) -> None:
