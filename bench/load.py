@@ -57,6 +57,7 @@ from app.register.rejudge import EDITION
 from app.register.rules import (
     FullTime,
     ProvisionEnd,
+    RegisterExit,
     SchoolCalendar,
     WeekJudgement,
     compulsory_school_age,
@@ -66,7 +67,7 @@ from app.register.rules import (
     with_next,
 )
 from app.register.service import load_calendar
-from app.register.tallies import Counted, Tally, TallyKey, cohort_of, tally_changes
+from app.register.tallies import Counted, Tally, TallyKey, cohort_of, leavers, tally_changes
 
 CENT = Decimal("0.01")
 COPY_CHUNK = 1 << 20
@@ -422,7 +423,7 @@ class Expected:
         )
         by_week = {week: [facts for _, _, facts in these] for week, these in sent.items()}
         weeks, counted = [], []
-        row: dict[str, Any] = {}
+        stored: list[dict[str, Any]] = []
         for week, following in with_next(judged):
             facts = None
             if isinstance(week, WeekJudgement):
@@ -446,24 +447,22 @@ class Expected:
                 full_time_hours=full_time_hours,
                 calendar=calendar,
             )
+            stored.append(row)
             weeks.append(tuple(row[name] for name in PUPIL_WEEK_NAMES))
-        for key, change in tally_changes([], counted).items():
+        exits = [week for week in judged if isinstance(week, RegisterExit)]
+        for key, change in tally_changes([], [*counted, *leavers(exits, calendar)]).items():
             self.tallies[key] = self.tallies.get(key, Tally(0, 0, Decimal(0))) + change
-        state = []
-        if judged:
-            state.append(
-                state_from_history(
-                    row,
-                    judged,
-                    alert_days=ALERT_DAYS,
-                    full_time=lambda _week: full_time_hours,
-                    calendar=calendar,
-                )
-            )
+        state = state_from_history(
+            stored,
+            judged,
+            alert_days=ALERT_DAYS,
+            full_time=lambda _week: full_time_hours,
+            calendar=calendar,
+        )
         return (
             sorted((pupil_id, *astuple(arrangement)) for arrangement in arrangements),
             weeks,
-            state,
+            [state] if state else [],
         )
 
     def tally_rows(self) -> list[Row]:

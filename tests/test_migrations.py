@@ -5,17 +5,23 @@ import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from app.config import Settings
-from app.migrations import alembic_config
+from app.main import create_app
+from app.migrations import alembic_config, upgrade_to_head
 from app.models import Base
+from app.register.tallies import LEFT, RETURNED_FULL_TIME, WEEKS_TO_FULL_TIME
+from tests.conftest import ADMIN_ID, ADMIN_SECRET, bearer, get_token
+from tests.summary.leaving import LEAVES_TWICE, take
 
 
 def test_there_is_exactly_one_head() -> None:
@@ -131,3 +137,60 @@ def test_upgrading_keeps_every_record_as_a_version_and_draws_its_arrangements(
     assert details[0]["reasons"] == ["medical"] and details[0]["provision_type"] == "pru"
     command.downgrade(config, "0004")
     command.upgrade(config, "head")
+
+
+def leavers_counted(engine: Engine) -> list[tuple[Any, ...]]:
+    """The leavers' tallies that count something."""
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(
+                    "SELECT measure, key, week_commencing, children, below, below_hours "
+                    "FROM tallies WHERE measure IN (:left, :weeks) AND children != 0 "
+                    "ORDER BY measure, key, week_commencing"
+                ),
+                {"left": LEFT, "weeks": WEEKS_TO_FULL_TIME},
+            )
+        ]
+
+
+def test_the_leavers_counted_from_the_stored_exits_are_those_writes_counted(
+    fresh_database_url: str, settings: Settings
+) -> None:
+    fresh = settings.model_copy(update={"database_url": fresh_database_url})
+    upgrade_to_head(fresh)
+    with TestClient(create_app(fresh)) as client:
+        admin = bearer(get_token(client, ADMIN_ID, ADMIN_SECRET))
+        providers = [
+            client.post("/api/v1/providers", json={"name": name, "kind": kind}, headers=admin)
+            for name, kind in (("Oak", "school"), ("Riverside", "college"))
+        ]
+        officer_client = client.post(
+            "/api/v1/clients", json={"name": "Officer", "role": "la_officer"}, headers=admin
+        ).json()
+        officer = bearer(
+            get_token(client, officer_client["client_id"], officer_client["client_secret"])
+        )
+        # A child who leaves twice; one who leaves in August, comes back and leaves again; one
+        # past school age; and a calendar with holidays among their weeks.
+        for step in [
+            *LEAVES_TWICE,
+            ("spell", 1, 0, -8, 2, None),
+            ("end", 1, 0, -2, (4, RETURNED_FULL_TIME)),
+            ("spell", 1, 1, 1, 2, (0, RETURNED_FULL_TIME)),
+            ("spell", 2, 0, -13, 3, None),
+            ("calendar", 1),
+        ]:
+            take(client, officer, (providers[0].json()["id"], providers[1].json()["id"]), step)
+    engine = create_engine(fresh_database_url)
+    try:
+        written = leavers_counted(engine)
+        assert {row[0] for row in written} == {LEFT, WEEKS_TO_FULL_TIME}
+        config = alembic_config(fresh_database_url)
+        command.downgrade(config, "0014")
+        assert leavers_counted(engine) == []
+        command.upgrade(config, "head")
+        assert leavers_counted(engine) == written
+    finally:
+        engine.dispose()

@@ -62,6 +62,7 @@ def replace_calendar(
         full_time=full_time,
         alert_days=alert_days,
         calendar=after,
+        judged_under=before,
     )
     project_missed_days(session, alert_days=alert_days, full_time=full_time, calendar=after)
     bump_register_version(session)

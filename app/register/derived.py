@@ -37,6 +37,7 @@ from app.models import Provision as ProvisionRow
 from app.models import ProvisionEnd as ProvisionEndRow
 from app.register.current import Latest, keep_current, latest_of
 from app.register.facts import RecordFacts, WeekFacts, week_facts
+from app.register.leavers import leaver_changes
 from app.register.rules import (
     FullTime,
     FullTimeHours,
@@ -95,9 +96,11 @@ def refresh(
     full_time: FullTime,
     alert_days: int,
     calendar: SchoolCalendar,
+    judged_under: SchoolCalendar | None = None,
 ) -> None:
     """Bring the derived state up to date after a write (``alert_days``: the LA's figure of
-    school days missed, rule 11)."""
+    school days missed, rule 11); ``judged_under`` is the calendar the stored register weeks
+    were judged under, when a calendar change is what re-judges them."""
     session.flush()
     if not changes.weeks:
         return
@@ -109,6 +112,7 @@ def refresh(
         full_time=full_time,
         alert_days=alert_days,
         calendar=calendar,
+        judged_under=judged_under or calendar,
     )
 
 
@@ -277,6 +281,7 @@ def _rejudge(
     full_time: FullTime,
     alert_days: int,
     calendar: SchoolCalendar,
+    judged_under: SchoolCalendar,
 ) -> None:
     """Judge each child's weeks again from their first changed week, count the change, and
     keep each child's current state."""
@@ -428,6 +433,7 @@ def _rejudge(
         ),
     )
     deleted: Any
+    replaced: list[Mapping[str, Any]] = []
     for deleted in session.execute(
         delete(PupilWeek)
         .where(tuple_(PupilWeek.pupil_id, PupilWeek.week_commencing).in_(doomed))
@@ -436,6 +442,8 @@ def _rejudge(
     ):
         if deleted.exit_reason is None:
             before.append(counted(deleted, cohorts[deleted.pupil_id]))
+        else:
+            replaced.append(deleted._mapping)
     if new_rows:
         source = rows(
             session,
@@ -467,7 +475,10 @@ def _rejudge(
             .values(next_week=linked.c.next_week, last_in_spell=linked.c.last_in_spell)
             .execution_options(synchronize_session=False)
         )
-    _count(session, tally_changes(before, after))
+    left_before, left_after = leaver_changes(
+        session, first_weeks, replaced, new_rows, calendar=calendar, judged_under=judged_under
+    )
+    _count(session, tally_changes([*before, *left_before], [*after, *left_after]))
     keep_current(session, latest, unread, alert_days=alert_days, calendar=calendar)
 
 

@@ -5,16 +5,19 @@ week (or for good), under every measure its week's facts put it in. Keeping each
 changes by week (+1 where a child's state begins, -1 where it ends) makes a count as at any
 week the sum of the changes up to that week: a summary costs the same for a thousand children
 as for a million, and a write changes only the counts of the weeks it touches.
+
+An exit counts its child among the academic year's leavers the same way, from its week until
+the child's next exit or the academic year's end, whichever comes first.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from app.register.facts import PROVISION_TYPES, REASONS, WeekFacts, codes
-from app.register.rules import WEEK
+from app.register.rules import WEEK, RegisterExit, SchoolCalendar, monday_of
 
 # What is counted: children on the register; whose return is for the week itself (to tell the
 # unreported); by provision type, reason, provider and birth cohort; the below-threshold runs
@@ -27,6 +30,11 @@ PROVIDER = "provider"
 COHORT = "cohort"
 BELOW_SINCE = "below_since"
 HOURS_BELOW = "hours_below"
+# This academic year's leavers: by exit reason, and those who returned to full time by the term
+# weeks they were on the register before.
+LEFT = "left"
+WEEKS_TO_FULL_TIME = "weeks_to_full_time"
+RETURNED_FULL_TIME = "returned_full_time"
 
 TallyKey = tuple[date, str, str]  # week, measure, key
 
@@ -44,6 +52,52 @@ class Counted:
     cohort: int
     facts: WeekFacts
     reported: bool = True
+
+
+@dataclass(frozen=True)
+class Leaver:
+    """An exit as the counts see it: when the child left, why, and (returned to full time) the
+    term weeks they were on the register before; ``next_exit`` is the child's next exit week."""
+
+    week_commencing: date
+    next_exit: date | None
+    exit_reason: str
+    left_register_on: date
+    weeks_to_full_time: int | None
+
+    @property
+    def counted_until(self) -> date:
+        """The week it stops counting: the child's next exit (they count once, by their latest)
+        or the first week of the next academic year (1 September on), whichever comes first."""
+        september = date(self.left_register_on.year + (self.left_register_on.month >= 9), 9, 1)
+        year_ends = monday_of(september + timedelta(days=6))
+        return year_ends if self.next_exit is None else min(self.next_exit, year_ends)
+
+
+def leaver(register_exit: RegisterExit, next_exit: date | None, calendar: SchoolCalendar) -> Leaver:
+    """An exit, followed by the child's next exit in ``next_exit``, as the counts see it."""
+    weeks = None
+    if register_exit.exit_reason == RETURNED_FULL_TIME:
+        # Term weeks on the register: from the first judgement to the last before the exit.
+        weeks = (
+            calendar.term_weeks(register_exit.on_register_since, register_exit.week_commencing) - 1
+        )
+    return Leaver(
+        register_exit.week_commencing,
+        next_exit,
+        register_exit.exit_reason,
+        register_exit.left_register_on,
+        weeks,
+    )
+
+
+def leavers(exits: Sequence[RegisterExit], calendar: SchoolCalendar) -> list[Leaver]:
+    """A child's exits in week order, with none after them, as the counts see them."""
+    following: list[date | None] = [*(later.week_commencing for later in exits[1:]), None]
+    return [
+        leaver(register_exit, next_exit, calendar)
+        for register_exit, next_exit in zip(exits, following[: len(exits)], strict=True)
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,8 +131,11 @@ def cohort_of(date_of_birth: date) -> int:
     return date_of_birth.year + (date_of_birth.month >= 9)
 
 
-def tally_changes(before: Iterable[Counted], after: Iterable[Counted]) -> dict[TallyKey, Tally]:
-    """The changes to the counts when the judgements ``before`` are replaced by ``after``."""
+def tally_changes(
+    before: Iterable[Counted | Leaver], after: Iterable[Counted | Leaver]
+) -> dict[TallyKey, Tally]:
+    """The changes to the counts when the judgements (and exits) ``before`` are replaced by
+    ``after``."""
     sums: dict[TallyKey, list[Any]] = {}
 
     def add(key: TallyKey, children: int, below: int, hours: Decimal) -> None:
@@ -92,6 +149,13 @@ def tally_changes(before: Iterable[Counted], after: Iterable[Counted]) -> dict[T
 
     for sign, judgements in ((-1, before), (1, after)):
         for judgement in judgements:
+            if isinstance(judgement, Leaver):
+                left, until = judgement.week_commencing, judgement.counted_until
+                if left < until:
+                    for measure, key in _leaver_measures(judgement):
+                        add((left, measure, key), sign, 0, ZERO)
+                        add((until, measure, key), -sign, 0, ZERO)
+                continue
             below = sign if judgement.below_threshold else 0
             hours = sign * judgement.total_hours if judgement.below_threshold else ZERO
             start, end = judgement.week_commencing, judgement.next_week
@@ -115,6 +179,12 @@ def moved_end(judgement: Counted, next_week: date | None) -> tuple[list[Counted]
         assert next_week is not None
         return [replace(judgement, week_commencing=next_week, next_week=old, reported=False)], []
     return [], [replace(judgement, week_commencing=old, next_week=next_week, reported=False)]
+
+
+def _leaver_measures(leaving: Leaver) -> Iterator[tuple[str, str]]:
+    yield LEFT, leaving.exit_reason
+    if leaving.weeks_to_full_time is not None:
+        yield WEEKS_TO_FULL_TIME, str(leaving.weeks_to_full_time)
 
 
 def _measures(judgement: Counted) -> Iterator[tuple[str, str]]:

@@ -20,6 +20,7 @@ from app.inputs import AsAt, FromDate, ToDate, today
 from app.openapi import csv_content
 from app.register.rules import WEEK, monday_of, threshold_for
 from app.register.service import load_calendar, register_version
+from app.register.tallies import RETURNED_FULL_TIME
 from app.summary.disclosure import SUPPRESSED, Cell, suppress, suppress_value
 from app.summary.schemas import (
     Breakdown,
@@ -29,12 +30,7 @@ from app.summary.schemas import (
     Trend,
     TrendPoint,
 )
-from app.summary.service import (
-    DURATION_BANDS,
-    RETURNED_FULL_TIME,
-    Figures,
-    figures,
-)
+from app.summary.service import DURATION_BANDS, Figures, figures
 from app.summary.service import trend as trend_points
 
 router = APIRouter(prefix="/summary", tags=["summary"])

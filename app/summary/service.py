@@ -9,25 +9,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.models import Provider, PupilWeek, WeekTally
+from app.models import Provider, WeekTally
 from app.register.rules import SchoolCalendar
 from app.register.tallies import (
     BELOW_SINCE,
     COHORT,
     HOURS_BELOW,
+    LEFT,
     NOTHING,
     PROVIDER,
     PROVISION_TYPE,
     REASON,
     REGISTER,
     REPORTED,
+    WEEKS_TO_FULL_TIME,
     Tally,
 )
 
-RETURNED_FULL_TIME = "returned_full_time"
 DURATION_BANDS = (("1-2", 1, 2), ("3-6", 3, 6), ("7-12", 7, 12), ("13+", 13, None))
 Counts = dict[str, dict[str, Tally]]  # measure -> key -> count
 
@@ -91,7 +92,7 @@ def figures(
 ) -> Figures:
     """Every aggregate the dashboard shows for the week."""
     counts = counts_as_at(session, week)
-    result = Figures(week, outcomes(session, week=week, calendar=calendar))
+    result = Figures(week, outcomes(counts, week=week))
     on_register = counts[REGISTER].get("", NOTHING)
     result.on_register, result.below = on_register.children, on_register.below
     result.unreported = on_register.children - _reported(session, week, calendar)
@@ -197,45 +198,16 @@ def _year_groups(cohorts: dict[str, Tally], week: date) -> dict[str, tuple[int, 
     return dict(sorted(counts.items(), key=lambda item: YEAR_ORDER.index(item[0])))
 
 
-def outcomes(session: Session, *, week: date, calendar: SchoolCalendar) -> Outcomes:
+def outcomes(counts: Counts, *, week: date) -> Outcomes:
     """Children who left the register from 1 September to the week, each once by their latest
-    exit; term weeks on the register before each return to full time."""
-    starts = date(week.year if week.month >= 9 else week.year - 1, 9, 1)
-    exits = aliased(PupilWeek)
-    later_exit = exists().where(
-        exits.pupil_id == PupilWeek.pupil_id,
-        exits.exit_reason.is_not(None),
-        exits.week_commencing > PupilWeek.week_commencing,
-        exits.week_commencing <= week,
+    exit; term weeks on the register before each return to full time (from the tallies)."""
+    weeks_to_full_time = Counter(
+        {int(weeks): count.children for weeks, count in counts[WEEKS_TO_FULL_TIME].items()}
     )
-    # Counted in SQL by exit week and time on the register: a handful of groups, however many
-    # children left. An exit is not a child's latest only if they came back (next_week) and
-    # left again by the week, so only those few exits look for a later one.
-    superseded = case((PupilWeek.next_week <= week, case((later_exit, 1))))
-    by_reason: Counter[str] = Counter()
-    weeks_to_full_time: list[int] = []
-    for reason, exit_week, since, children in session.execute(
-        select(
-            PupilWeek.exit_reason,
-            PupilWeek.week_commencing,
-            PupilWeek.on_register_since,
-            func.count() - func.count(superseded),
-        )
-        .where(
-            PupilWeek.exit_reason.is_not(None),
-            # The exit week is the first term week off the register, after the leaving date.
-            PupilWeek.left_register_on.between(starts, week),
-            PupilWeek.week_commencing <= week,
-        )
-        .group_by(PupilWeek.exit_reason, PupilWeek.week_commencing, PupilWeek.on_register_since)
-    ):
-        by_reason[str(reason)] += children
-        if reason == RETURNED_FULL_TIME:
-            weeks_to_full_time += [calendar.term_weeks(since, exit_week) - 1] * children
     return Outcomes(
-        academic_year_starts=starts,
-        by_exit_reason={reason: n for reason, n in sorted(by_reason.items()) if n},
-        weeks_to_full_time=sorted(weeks_to_full_time),
+        academic_year_starts=date(week.year if week.month >= 9 else week.year - 1, 9, 1),
+        by_exit_reason={reason: count.children for reason, count in sorted(counts[LEFT].items())},
+        weeks_to_full_time=sorted(weeks_to_full_time.elements()),
     )
 
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import hypothesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-import hypothesis
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -19,8 +19,8 @@ from app.alerts.service import find_alerts
 from app.config import Settings
 from app.models import CurrentState, Pupil, PupilWeek
 from app.register.current import COPIED, STATE_COLUMNS, answers_for, state_from_history
-from app.register.rules import WEEK, WeekJudgement, missed_as_at, school_year_starts
 from app.register.rejudge import project_if_behind
+from app.register.rules import WEEK, WeekJudgement, missed_as_at, school_year_starts
 from app.register.service import load_calendar, register_week_of
 from tests.builders import make_upn, record, week
 
@@ -49,6 +49,7 @@ def fresh_upn() -> str:
     """A UPN no earlier example used (examples share the test's database)."""
     serial = next(serials)
     return make_upn(serial % 1000, establishment=3000 + serial // 1000)
+
 
 sends = st.tuples(
     st.just("send"),
@@ -158,7 +159,9 @@ class Children:
             )
             assert response.status_code in (200, 404, 422), response.text
             if response.status_code == 200:
-                self.born = [new_born if u == upn else b for u, b in zip(self.upns, self.born)]
+                self.born = [
+                    new_born if u == upn else b for u, b in zip(self.upns, self.born, strict=True)
+                ]
 
 
 def assert_current_states_agree(app: FastAPI, config: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import given
@@ -17,19 +17,23 @@ from app.register.facts import (
     mask,
     week_facts,
 )
-from app.register.rules import WEEK
+from app.register.rules import WEEK, RegisterExit, SchoolCalendar, Term
 from app.register.tallies import (
     BELOW_SINCE,
     COHORT,
     HOURS_BELOW,
+    LEFT,
     PROVIDER,
     PROVISION_TYPE,
     REASON,
     REGISTER,
     REPORTED,
+    RETURNED_FULL_TIME,
+    WEEKS_TO_FULL_TIME,
     Counted,
     Tally,
     cohort_of,
+    leavers,
     moved_end,
     tally_changes,
 )
@@ -213,3 +217,59 @@ def test_moving_a_judgements_end_changes_only_the_weeks_between(
         return
     moved = replace(judgement, next_week=end)
     assert tally_changes(*moved_end(judgement, end)) == tally_changes([judgement], [moved])
+
+
+# Two academic years and the summer between, with a holiday that puts a July end's exit week in
+# September.
+LEAVING_CALENDAR = SchoolCalendar(
+    terms=(Term(date(2026, 4, 13), date(2026, 7, 22)), Term(date(2026, 9, 7), date(2026, 12, 18)))
+)
+weeks_from_june = st.integers(-16, 60).map(lambda n: START + n * WEEK)
+
+
+@st.composite
+def exits(draw: st.DrawFn) -> list[RegisterExit]:
+    """A child's exits in week order, each dated up to five weeks before its exit week."""
+    weeks = sorted(draw(st.sets(weeks_from_june, max_size=4)))
+    return [
+        RegisterExit(
+            week,
+            week - timedelta(days=draw(st.integers(1, 35))),
+            draw(st.sampled_from([RETURNED_FULL_TIME, "moved_out_of_area"])),
+            week - draw(st.integers(1, 20)) * WEEK,
+        )
+        for week in weeks
+    ]
+
+
+def leavers_directly(children: list[list[RegisterExit]], as_at: date) -> Counter[tuple[str, str]]:
+    """Who left from 1 September of the week's academic year to the week, each child by their
+    latest exit up to the week."""
+    starts = date(as_at.year if as_at.month >= 9 else as_at.year - 1, 9, 1)
+    counts: Counter[tuple[str, str]] = Counter()
+    for child in children:
+        latest = [e for e in child if e.week_commencing <= as_at][-1:]
+        for left in latest:
+            if starts <= left.left_register_on <= as_at:
+                counts[LEFT, left.exit_reason] += 1
+                if left.exit_reason == RETURNED_FULL_TIME:
+                    weeks = LEAVING_CALENDAR.term_weeks(
+                        left.on_register_since, left.week_commencing
+                    )
+                    counts[WEEKS_TO_FULL_TIME, str(weeks - 1)] += 1
+    return counts
+
+
+@given(st.lists(exits(), max_size=5), weeks_from_june)
+def test_exits_summed_to_a_week_count_that_years_leavers_once_by_their_latest_exit(
+    children: list[list[RegisterExit]], as_at: date
+) -> None:
+    changes = tally_changes(
+        [], [each for child in children for each in leavers(child, LEAVING_CALENDAR)]
+    )
+    assert summed(changes, as_at) == leavers_directly(children, as_at)
+
+
+def test_a_july_leaver_whose_exit_week_is_in_september_counts_in_neither_year() -> None:
+    left = RegisterExit(date(2026, 9, 7), date(2026, 7, 17), RETURNED_FULL_TIME, date(2026, 6, 1))
+    assert tally_changes([], leavers([left], LEAVING_CALENDAR)) == {}

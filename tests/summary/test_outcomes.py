@@ -137,3 +137,22 @@ def test_a_child_who_comes_back_and_leaves_again_counts_once_by_the_latest_exit(
     ]
     # Only the child who stayed back in full time counts: on the register weeks 0 and 1.
     assert (after["children_returned_full_time"], after["median_weeks_to_full_time"]) == (1, 2)
+
+
+def test_a_calendar_change_recounts_the_term_weeks_before_returning_to_full_time(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    on_register_then_ended(client, officer, school, 0, range(6), "returned_full_time")
+    assert summary(client, officer, 8)["median_weeks_to_full_time"] == 6
+
+    # Week 2 becomes a holiday: five term weeks on the register.
+    autumn = [
+        {"name": "Autumn 1", "start_date": "2026-09-01", "end_date": "2026-09-18"},
+        {"name": "Autumn 2", "start_date": "2026-09-28", "end_date": "2026-12-18"},
+    ]
+    for terms, weeks in ((autumn, 5), ([], 6)):
+        response = client.put("/api/v1/calendar", json={"terms": terms}, headers=officer)
+        assert response.status_code == 200, response.text
+        body = summary(client, officer, 8)
+        assert body["children_returned_full_time"] == 1
+        assert body["median_weeks_to_full_time"] == weeks
