@@ -1,6 +1,6 @@
 """Reading the register's changes in commit order, for LA systems that keep a mirror."""
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ProvisionVersion, Revision
@@ -13,27 +13,47 @@ Position = tuple[int, int]
 def changes_after(
     session: Session, *, after: Position | None, limit: int
 ) -> list[tuple[ProvisionVersion, Revision, str]]:
-    """The changes committed after a position, oldest first, with the child's current UPN:
-    the rest of the position's revision (an index range, however large the revision), then
-    the revisions committed after it.
+    """The changes committed after a position, oldest first, with the child's current UPN.
 
     Numbers are taken under the register version's lock, held until commit, so a reader only
     ever sees a committed prefix of them: nothing can later commit before a position it read.
     """
-    query = (
-        select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
-        .join(Revision, Revision.id == ProvisionVersion.revision_id)
-        .order_by(Revision.number, ProvisionVersion.id)
-    )
-    found: list[Row[ProvisionVersion, Revision, str]] = []
-    number = 0
-    if after is not None:
-        number, version_id = after
-        found += session.execute(
-            query.where(Revision.number == number, ProvisionVersion.id > version_id).limit(limit)
-        ).all()
+    number, version_id = after or (0, 0)
+    # The rest of the position's revision, then all of the next one: each an index range in
+    # id order, however large the revision (a bulk load's holds millions).
+    found: list[tuple[ProvisionVersion, Revision, str]] = []
+    for revision, after_id in (
+        (session.scalar(select(Revision).where(Revision.number == number)), version_id),
+        (_next_revision(session, number), 0),
+    ):
+        if revision is None or len(found) == limit:
+            continue
+        number = revision.number or number
+        found += [
+            (version, revision, upn)
+            for version, upn in session.execute(
+                select(ProvisionVersion, current_upn(ProvisionVersion.pupil_id))
+                .where(ProvisionVersion.revision_id == revision.id, ProvisionVersion.id > after_id)
+                .order_by(ProvisionVersion.id)
+                .limit(limit - len(found))
+            )
+        ]
+    # Then the revisions after those, each as large as one write (a batch at most).
     if len(found) < limit:
-        found += session.execute(
-            query.where(Revision.number > number).limit(limit - len(found))
-        ).all()
-    return [(version, revision, upn) for version, revision, upn in found]
+        found += [
+            (version, revision, upn)
+            for version, revision, upn in session.execute(
+                select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
+                .join(Revision, Revision.id == ProvisionVersion.revision_id)
+                .where(Revision.number > number)
+                .order_by(Revision.number, ProvisionVersion.id)
+                .limit(limit - len(found))
+            )
+        ]
+    return found
+
+
+def _next_revision(session: Session, number: int) -> Revision | None:
+    return session.scalar(
+        select(Revision).where(Revision.number > number).order_by(Revision.number).limit(1)
+    )
