@@ -702,6 +702,7 @@ def table(results: dict[str, Any]) -> str:
     for kind in ("csv", "xlsx"):
         add(f"upload {kind} p50/p99 (ms)", _integration(("uploads", kind)))
     add("extract CSV seconds", lambda s: s["extract"]["csv"]["seconds"])
+    add("extract CSV first byte (s)", lambda s: s["extract"]["csv"]["first_byte_seconds"])
     add("extract CSV rows", lambda s: s["extract"]["csv"]["lines"] - 1)
     add(
         "extract CSV server RSS peak (MB)",
