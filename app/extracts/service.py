@@ -51,11 +51,12 @@ def extract_pupil_ids(session: Session, *, week: date) -> Sequence[int]:
     return session.scalars(_listed(session, select(PupilWeek.pupil_id), week)).all()
 
 
-def _listed(session: Session, query: Query, week: date) -> Query:
+def _listed(session: Session, query: Query, week: date, *, weekly: bool = False) -> Query:
     """The query narrowed to the judgement of each child on the inspection list as at the
     week, in the register's order: read by their current states for this week or a later one
-    (in the order of their index, so the first row comes at once), else by register weeks."""
-    if answers_for(session, week):
+    (in the order of their index, so the first row comes at once), else (or ``weekly``) by
+    register weeks."""
+    if not weekly and answers_for(session, week):
         return (
             query.join(CurrentState, in_status_week(CurrentState, PupilWeek))
             .where(
@@ -68,7 +69,12 @@ def _listed(session: Session, query: Query, week: date) -> Query:
 
 
 def extract_rows(
-    session: Session, *, week: date, calendar: SchoolCalendar, batch: int = 2000
+    session: Session,
+    *,
+    week: date,
+    calendar: SchoolCalendar,
+    batch: int = 2000,
+    weekly: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """One row per child on the inspection list, in the register's order; never a name. The
     provision types, reasons, exclusion and start date are the facts of the week the status
@@ -100,6 +106,7 @@ def extract_rows(
             timetable_ends,
         ).join(PupilWeek, PupilWeek.pupil_id == Pupil.id),
         week,
+        weekly=weekly,
     ).execution_options(yield_per=batch)
 
     @cache

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from app.alerts.schemas import AlertRule
 from app.alerts.service import find_alerts
 from app.config import Settings
+from app.extracts.service import extract_rows
 from app.models import CurrentState, Pupil, PupilWeek
 from app.register.current import COPIED, STATE_COLUMNS, answers_for, state_from_history
 from app.register.rejudge import project_if_behind
-from app.register.rules import WEEK, WeekJudgement, missed_as_at, school_year_starts
+from app.register.rules import WEEK, WeekJudgement, missed_as_at, monday_of, school_year_starts
 from app.register.service import load_calendar, register_week_of
 from tests.builders import make_upn, record, week
 
@@ -210,7 +211,8 @@ def assert_current_states_agree(app: FastAPI, config: Settings) -> None:
 def assert_alerts_agree(
     app: FastAPI, config: Settings, as_at: date, *, current: bool = True
 ) -> None:
-    """The alerts read from the current states are those read from the register weeks."""
+    """The alerts and the extract read from the current states are those read from the
+    register weeks."""
     with app.state.sessionmaker() as session:
         assert answers_for(session, as_at, alert_days=config.missed_school_days_alert) is current
         rules = [r for r in AlertRule if r is not AlertRule.provider_return_missing]
@@ -228,6 +230,13 @@ def assert_alerts_agree(
         ]
         assert found[0].counts == found[1].counts
         assert sorted(found[0].findings, key=repr) == sorted(found[1].findings, key=repr)
+        # The inspection extract too, row for row in the register's order.
+        calendar = load_calendar(session)
+        from_states, from_weeks = (
+            list(extract_rows(session, week=monday_of(as_at), calendar=calendar, weekly=weekly))
+            for weekly in (False, True)
+        )
+        assert from_states == from_weeks
 
 
 @hypothesis.settings(
