@@ -41,6 +41,11 @@ def latest_versions(
     later, child, merged = aliased(ProvisionVersion), aliased(Pupil), aliased(Pupil)
     # The child the record belongs to now: itself, or the child it was merged into.
     survivor = func.coalesce(child.merged_into, child.id)
+    later_version = (
+        later.provider_id == ProvisionVersion.provider_id,
+        later.week_commencing == ProvisionVersion.week_commencing,
+        later.id > ProvisionVersion.id,
+    )
     query = (
         select(ProvisionVersion, Revision, current_upn(ProvisionVersion.pupil_id))
         .join(Revision, Revision.id == ProvisionVersion.revision_id)
@@ -49,18 +54,11 @@ def latest_versions(
             ProvisionVersion.week_commencing.is_not(None),
             # A record's versions are written under its child's lock, so the latest has the
             # highest id; after a merge, the record's earlier versions are the merged child's.
+            # Asked of the surviving child and of the children merged into it apart, so each
+            # is one probe of the provider's index by child and week.
+            ~exists().where(*later_version, later.pupil_id == survivor),
             ~exists().where(
-                later.provider_id == ProvisionVersion.provider_id,
-                later.week_commencing == ProvisionVersion.week_commencing,
-                later.id > ProvisionVersion.id,
-                # Correlated explicitly: two levels down, the outer child would otherwise be
-                # joined afresh, and any child's later version would hide this one.
-                or_(
-                    later.pupil_id == survivor,
-                    later.pupil_id.in_(
-                        select(merged.id).where(merged.merged_into == survivor).correlate(child)
-                    ),
-                ),
+                *later_version, later.pupil_id == merged.id, merged.merged_into == survivor
             ),
         )
         .order_by(Revision.number.desc(), ProvisionVersion.id.desc())
