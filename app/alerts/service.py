@@ -471,7 +471,8 @@ class _Checks:
             PupilWeek.missed_days > 0,
             func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < most,
         )
-        carried = [PupilWeek.week_commencing < starts] if self.source.current else []
+        # Asked of the current state (indexed by week), not of the register week joined to it.
+        carried = [CurrentState.week_commencing < starts] if self.source.current else []
         reached: dict[int, tuple[date, WeekJudgement]] = {}
         for row in self._states_judged(missing, *carried):
             born = row.date_of_birth

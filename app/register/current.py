@@ -16,12 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     Date,
     Integer,
-    Numeric,
-    String,
     and_,
     delete,
     func,
@@ -45,29 +41,10 @@ from app.register.rules import (
 )
 from app.register.service import JUDGEMENT_COLUMNS, register_week_of
 
-# The latest judgement's columns a current state copies.
-COPIED = (
-    ("pupil_id", Integer()),
-    ("week_commencing", Date()),
-    ("on_register_since", Date()),
-    ("total_hours", Numeric(7, 2)),
-    ("below_threshold", Boolean()),
-    ("below_since", Date()),
-    ("on_roll", Boolean()),
-    ("reasons", Integer()),
-    ("excluded_from", Date()),
-    ("suspended_from", Date()),
-    ("suspensions", JSON()),
-    ("timetable_due", Date()),
-)
-# What a current state adds: when school days missed reach the figure, and the exit after it.
-STATE_COLUMNS = (
-    *COPIED,
-    ("missed_since", Date()),
-    ("left_week", Date()),
-    ("exit_reason", String()),
-    ("left_register_on", Date()),
-)
+# A current state's columns, typed as the table has them: first those it copies from the
+# latest judgement, then its own (when school days missed reach the figure, the exit after it).
+STATE_COLUMNS = tuple((column.name, column.type) for column in CurrentState.__table__.columns)
+COPIED = STATE_COLUMNS[: [name for name, _ in STATE_COLUMNS].index("missed_since")]
 CHUNK = 5000
 
 
