@@ -22,14 +22,13 @@ from sqlalchemy import (
     String,
     and_,
     delete,
-    func,
     insert,
     select,
     true,
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.bulk import insert_into, rows
 from app.models import Provider, ProvisionRecord, Pupil, PupilWeek, WeekTally
@@ -38,6 +37,7 @@ from app.models import ProvisionEnd as ProvisionEndRow
 from app.register.current import Latest, keep_current, latest_of
 from app.register.facts import RecordFacts, WeekFacts, week_facts
 from app.register.leavers import leaver_changes
+from app.register.queries import last_before
 from app.register.rules import (
     FullTime,
     FullTimeHours,
@@ -291,21 +291,12 @@ def _rejudge(
         (("pupil_id", Integer()), ("first_week", Date())),
         sorted(first_weeks.items()),
     )
-    earlier = aliased(PupilWeek)
     previous: dict[int, Any] = {
         row.pupil_id: row
         for row in session.execute(
             select(*STORED)
             .join(changed, PupilWeek.pupil_id == changed.c.pupil_id)
-            .where(
-                PupilWeek.week_commencing
-                == select(func.max(earlier.week_commencing))
-                .where(
-                    earlier.pupil_id == changed.c.pupil_id,
-                    earlier.week_commencing < changed.c.first_week,
-                )
-                .scalar_subquery()
-            )
+            .where(last_before(changed))
         )
     }
     records: dict[int, dict[date, list[tuple[Decimal, Decimal | None, RecordFacts]]]] = defaultdict(

@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, Integer, select
+from sqlalchemy.orm import Session
 
 from app.bulk import rows
 from app.models import PupilWeek
+from app.register.queries import last_before
 from app.register.rules import RegisterExit, SchoolCalendar
 from app.register.service import JUDGEMENT_COLUMNS, register_week_of
 from app.register.tallies import Leaver, leaver, leavers
@@ -79,21 +80,11 @@ def _last_exits_before(
     if not wanted:
         return {}
     moved = rows(session, "exits_moved", (("pupil_id", Integer()), ("first_week", Date())), wanted)
-    earlier = aliased(PupilWeek)
     found: dict[int, RegisterExit] = {}
     for row in session.execute(
         select(*JUDGEMENT_COLUMNS)
         .join(moved, PupilWeek.pupil_id == moved.c.pupil_id)
-        .where(
-            PupilWeek.week_commencing
-            == select(func.max(earlier.week_commencing))
-            .where(
-                earlier.pupil_id == moved.c.pupil_id,
-                earlier.exit_reason.is_not(None),
-                earlier.week_commencing < moved.c.first_week,
-            )
-            .scalar_subquery()
-        )
+        .where(last_before(moved, exits_only=True))
     ):
         week = register_week_of(row)
         assert isinstance(week, RegisterExit)

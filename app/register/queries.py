@@ -3,8 +3,8 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Subquery, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.models import Provision, ProvisionRecord, Pupil, PupilWeek
 from app.register.facts import SCHOOL_MASK
@@ -69,6 +69,22 @@ def first_children_as_at(
         for pupil, row in session.execute(query.where(half).order_by(*REGISTER_ORDER).limit(limit))
     ]
     return sorted(rows, key=lambda pair: register_sort_key(pair[1]))[:limit]
+
+
+def last_before(changed: Subquery, *, exits_only: bool = False) -> ColumnElement[bool]:
+    """True for each changed child's last register week (or exit) before their first changed
+    week; ``changed`` has their ``pupil_id`` and ``first_week``."""
+    earlier = aliased(PupilWeek)
+    conditions = [
+        earlier.pupil_id == changed.c.pupil_id,
+        earlier.week_commencing < changed.c.first_week,
+    ]
+    if exits_only:
+        conditions.append(earlier.exit_reason.is_not(None))
+    return (
+        PupilWeek.week_commencing
+        == select(func.max(earlier.week_commencing)).where(*conditions).scalar_subquery()
+    )
 
 
 def in_status_week(state: Any = PupilWeek, rows: Any = ProvisionRecord) -> ColumnElement[bool]:
