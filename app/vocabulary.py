@@ -71,6 +71,10 @@ class EndReason(StrEnum):
     other = "other"
 
 
+# Exits that leave the LA not knowing where a child is being educated.
+WHEREABOUTS_UNKNOWN = (EndReason.whereabouts_unknown, EndReason.removed_from_roll)
+
+
 def _monday(day: date) -> date:
     if day.weekday() != 0:
         raise ValueError(f"week_commencing must be a Monday; {day} is a {day:%A}")

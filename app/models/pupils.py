@@ -20,6 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped
+from app.vocabulary import WHEREABOUTS_UNKNOWN
+
+WHEREABOUTS_UNKNOWN_SQL = f"exit_reason IN ({', '.join(repr(str(r)) for r in WHEREABOUTS_UNKNOWN)})"
 
 
 class Pupil(Timestamped, Base):
@@ -173,6 +176,15 @@ class CurrentState(Base):
                 "reasons",
                 "missed_since",
             ],
+        ),
+        # The few who left with their whereabouts unknown (an alert until a destination is
+        # recorded), found without reading every child who left.
+        Index(
+            "ix_current_states_whereabouts_unknown",
+            "left_week",
+            postgresql_include=["pupil_id", "exit_reason", "left_register_on"],
+            postgresql_where=text(WHEREABOUTS_UNKNOWN_SQL),
+            sqlite_where=text(WHEREABOUTS_UNKNOWN_SQL),
         ),
     )
 
