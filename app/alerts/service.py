@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
@@ -30,7 +30,7 @@ from app.register.facts import REASONS
 from app.register.queries import in_status_week, open_in, register_halves, state_as_at
 from app.register.rules import (
     WEEK,
-    RegisterWeek,
+    FullTimeHours,
     SchoolCalendar,
     WeekJudgement,
     missed_as_at,
@@ -47,10 +47,11 @@ from app.register.service import (
 )
 from app.register.status import provider_names
 from app.returns.service import last_week_due, late_providers
-from app.vocabulary import Reason
+from app.vocabulary import WHEREABOUTS_UNKNOWN, Reason
 
-# Exits that leave the LA not knowing where a child is being educated.
-UNKNOWN = {"whereabouts_unknown": "Whereabouts unknown", "removed_from_roll": "Removed from roll"}
+UNKNOWN: dict[str, str] = dict(
+    zip(WHEREABOUTS_UNKNOWN, ("Whereabouts unknown", "Removed from roll"), strict=True)
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Finding:
     reason: str
     since: date | None
     provider_ids: tuple[int, ...] = ()
+
+
+# A grouped rule's finding before it is written out: its urgency (since, child), and how to
+# write it (only the findings listed are; the rest are counted).
+Pending = tuple[tuple[date, int], Callable[[], Finding]]
 
 
 @dataclass(frozen=True)
@@ -248,7 +254,10 @@ class _Checks:
         )
         self.on_register = self._on_register_rules()
         self.grouped = self._grouped_rules()
-        self.found: dict[AlertRule, list[Finding]] = {}
+        self.found: dict[AlertRule, list[Pending]] = {}
+        self.carried: dict[tuple[Decimal, bool, Decimal], tuple[Decimal, Decimal, date | None]] = {}
+        # Term weeks from a week to this one: asked for each provider late with a return.
+        self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
 
     def counts(self, rules: Sequence[AlertRule]) -> dict[AlertRule, int]:
         """Each rule's count; the rules over each child's state are counted in one pass."""
@@ -269,7 +278,8 @@ class _Checks:
 
     def first(self, rule: AlertRule, limit: int) -> list[Finding]:
         """The rule's first ``limit`` findings, longest-standing first."""
-        findings = self._grouped(rule)[:limit] if rule in self.grouped else []
+        grouped = self._grouped(rule)[:limit] if rule in self.grouped else []
+        findings = [write() for _, write in grouped]
         if rule in self.on_register:
             check = self.on_register[rule]
             findings += check.findings(
@@ -302,7 +312,7 @@ class _Checks:
                 ]
             )
         for rule in self.grouped:
-            findings += [f for f in self._grouped(rule) if f.pupil_id == pupil_id]
+            findings += [write() for (_, child), write in self._grouped(rule) if child == pupil_id]
         return findings
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
@@ -353,8 +363,9 @@ class _Checks:
             )
         return rules
 
-    def _grouped_rules(self) -> dict[AlertRule, Callable[[], list[Finding]]]:
-        """Rules whose findings come from more than a child's state, found in full."""
+    def _grouped_rules(self) -> dict[AlertRule, Callable[[], list[Pending]]]:
+        """Rules whose findings come from more than a child's state, found in full (one per
+        child, the longest-standing)."""
         return {
             AlertRule.part_time_timetable_overdue: self._overdue_timetables,
             AlertRule.no_return: self._no_returns,
@@ -422,44 +433,29 @@ class _Checks:
             None,
         )
 
-    def _grouped(self, rule: AlertRule) -> list[Finding]:
-        """A grouped rule's findings, all of them (found once, for the count and the list)."""
+    def _grouped(self, rule: AlertRule) -> list[Pending]:
+        """A grouped rule's findings, all of them, most urgent first (found once, for the count
+        and the list)."""
         if rule not in self.found:
-            self.found[rule] = sorted(self.grouped[rule](), key=_urgency)
+            self.found[rule] = sorted(self.grouped[rule](), key=lambda pending: pending[0])
         return self.found[rule]
 
-    def _overdue_timetables(self) -> list[Finding]:
+    def _overdue_timetables(self) -> list[Pending]:
         """Below full time with a record whose timetable review or end date has passed, while
-        that provider's provision is open."""
-        overdue: dict[int, Finding] = {}
-        state = self.state
-        for part in self.source.on_register:
-            query = (
-                select(
-                    state.pupil_id,
-                    ProvisionRecord.provider_id,
-                    ProvisionRecord.timetable_review_date,
-                    ProvisionRecord.timetable_end_date,
-                )
-                .join(ProvisionRecord, in_status_week(state))
-                .join(Provision, _open_provision(self.week))
-                .where(
-                    part,
-                    state.below_threshold,
-                    state.timetable_due < self.as_at,
-                    or_(
-                        ProvisionRecord.timetable_review_date < self.as_at,
-                        ProvisionRecord.timetable_end_date < self.as_at,
-                    ),
-                )
+        that provider's provision is open: since the end date if that has passed, else the
+        review date."""
+        return _first_per_child(
+            _pending(
+                row.end if row.end is not None and row.end < self.as_at else row.review,
+                row.pupil_id,
+                partial(self._overdue, row),
             )
-            for pupil_id, provider_id, review, end in self.session.execute(query):
-                finding = self._overdue(pupil_id, provider_id, review, end)
-                if pupil_id not in overdue or _urgency(finding) < _urgency(overdue[pupil_id]):
-                    overdue[pupil_id] = finding
-        return list(overdue.values())
+            for row in self._status_week_timetables
+            if row.overdue
+            and any(day is not None and day < self.as_at for day in (row.review, row.end))
+        )
 
-    def _missed_school_days(self) -> list[Finding]:
+    def _missed_school_days(self) -> list[Pending]:
         """Rule 11: school days missed this school year reached the LA's figure, judged from
         each child's state (for current states, only those carried from an earlier year)."""
         days = Decimal(self.settings.missed_school_days_alert)
@@ -473,11 +469,18 @@ class _Checks:
         )
         # Asked of the current state (indexed by week), not of the register week joined to it.
         carried = [CurrentState.week_commencing < starts] if self.source.current else []
+        found: list[Pending] = []
         reached: dict[int, tuple[date, WeekJudgement]] = {}
         for row in self._states_judged(missing, *carried):
             born = row.date_of_birth
             latest = register_week_of(row)
             assert isinstance(latest, WeekJudgement)
+            if latest.week_commencing < starts:
+                missed, health, since = self._carried(latest, full_time.of(born))
+                if missed >= days:
+                    write = partial(self._missed_days, row.pupil_id, missed, health, since)
+                    found.append(_pending(since, row.pupil_id, write))
+                continue
             missed, _ = missed_as_at(
                 latest, self.week, full_time=full_time.of(born), calendar=self.calendar
             )
@@ -504,31 +507,51 @@ class _Checks:
                 if week.on_register_since != reached[row.pupil_id][1].on_register_since:
                     continue
                 judgements[row.pupil_id].append(week)
-        return [
-            self._missed_days(
-                pupil_id,
-                born,
-                latest,
-                week_missed_reached(
-                    judgements[pupil_id],
-                    days,
-                    through=self.week,
-                    full_time=self.settings.full_time.of(born),
-                    calendar=self.calendar,
-                ),
+        for pupil_id, (born, latest) in reached.items():
+            full = full_time.of(born)
+            since = week_missed_reached(
+                judgements[pupil_id],
+                days,
+                through=self.week,
+                full_time=full,
+                calendar=self.calendar,
             )
-            for pupil_id, (born, latest) in reached.items()
-        ]
+            write = partial(self._missed_days, pupil_id, *self._missed_as_at(latest, full), since)
+            found.append(_pending(since, pupil_id, write))
+        return found
+
+    def _carried(
+        self, latest: WeekJudgement, full_time: FullTimeHours
+    ) -> tuple[Decimal, Decimal, date | None]:
+        """School days missed this school year (all, health needs) by a state carried whole
+        from an earlier school year, and the week they reached the figure. They depend only on
+        the hours received, the health flag and the child's full-time hours this year, which
+        many children share, so each is worked out once."""
+        key = (latest.received, latest.health, full_time(self.week))
+        if key not in self.carried:
+            missed, health = self._missed_as_at(latest, full_time)
+            days = Decimal(self.settings.missed_school_days_alert)
+            since = week_missed_reached(
+                [latest], days, through=self.week, full_time=full_time, calendar=self.calendar
+            )
+            self.carried[key] = missed, health, since
+        return self.carried[key]
+
+    def _missed_as_at(
+        self, latest: WeekJudgement, full_time: FullTimeHours
+    ) -> tuple[Decimal, Decimal]:
+        return missed_as_at(latest, self.week, full_time=full_time, calendar=self.calendar)
 
     def _missed_since(self, rows: Sequence[Any]) -> list[Finding]:
         """Rule 11 for current states listed: the week reached is kept with each state."""
         since = {row.pupil_id: row.missed_since for row in rows}
-        return [
-            self._missed_days(
-                row.pupil_id, row.date_of_birth, register_week_of(row), since[row.pupil_id]
-            )
-            for row in self._states_judged(PupilWeek.pupil_id.in_(since))
-        ]
+        findings = []
+        for row in self._states_judged(PupilWeek.pupil_id.in_(since)):
+            latest = register_week_of(row)
+            assert isinstance(latest, WeekJudgement)
+            missed = self._missed_as_at(latest, self.settings.full_time.of(row.date_of_birth))
+            findings.append(self._missed_days(row.pupil_id, *missed, since[row.pupil_id]))
+        return findings
 
     def _states_judged(self, *conditions: ColumnElement[bool]) -> Iterator[Any]:
         """The register week each state on the register rests on (``JUDGEMENT_COLUMNS``) with
@@ -542,13 +565,9 @@ class _Checks:
             yield from self.session.execute(query.where(part, *conditions))
 
     def _missed_days(
-        self, pupil_id: int, born: date, latest: RegisterWeek, since: date | None
+        self, pupil_id: int, missed: Decimal, health: Decimal, since: date | None
     ) -> Finding:
-        assert isinstance(latest, WeekJudgement)
         days = self.settings.missed_school_days_alert
-        missed, health = missed_as_at(
-            latest, self.week, full_time=self.settings.full_time.of(born), calendar=self.calendar
-        )
         return Finding(
             pupil_id,
             AlertRule.missed_school_days,
@@ -561,9 +580,11 @@ class _Checks:
 
     @cached_property
     def _status_week_timetables(self) -> list[Any]:
-        """Part-time-timetable records of each child's status week whose provision is open:
-        the child, provider, week, end date, the arrangement's first week, and the latest end
-        date that provider gave for the child (read from an index of the records with one)."""
+        """The status week's records, of open provisions, of each child whose state names a
+        part-time timetable, or who is below full time past a timetable's review or end date
+        (``overdue``): the provider, week, review and end dates, the arrangement's first week,
+        and the latest end date that provider gave for the child (read from an index of the
+        records with one). Read once for the three timetable rules."""
         bit = 1 << REASONS.index(Reason.part_time_timetable)
         given = aliased(ProvisionRecord)
         latest_end = (
@@ -577,7 +598,8 @@ class _Checks:
             .scalar_subquery()
         )
         state = self.state
-        return [
+        overdue = and_(state.below_threshold, state.timetable_due < self.as_at)
+        rows = [
             row
             for part in self.source.on_register
             for row in self.session.execute(
@@ -585,54 +607,63 @@ class _Checks:
                     state.pupil_id,
                     ProvisionRecord.provider_id,
                     ProvisionRecord.week_commencing,
-                    ProvisionRecord.timetable_end_date,
-                    ProvisionRecord.reasons,
+                    ProvisionRecord.timetable_review_date.label("review"),
+                    ProvisionRecord.timetable_end_date.label("end"),
+                    # Reason codes are a JSON list of strings: is this one among them.
+                    cast(ProvisionRecord.reasons, String)
+                    .contains(f'"{Reason.part_time_timetable.value}"')
+                    .label("part_time"),
                     Provision.start_week,
                     latest_end.label("latest_end"),
+                    overdue.label("overdue"),
                 )
                 .join(ProvisionRecord, in_status_week(state))
                 .join(Provision, _open_provision(self.week))
-                .where(part, state.reasons.op("&")(bit) != 0)
-                .order_by(state.pupil_id, ProvisionRecord.provider_id)
+                .where(part, or_(state.reasons.op("&")(bit) != 0, overdue))
             )
-            if Reason.part_time_timetable in row.reasons
         ]
+        return sorted(rows, key=lambda row: (row.pupil_id, row.provider_id))
 
-    def _timetables_without_limit(self) -> list[Finding]:
+    def _timetables_without_limit(self) -> list[Pending]:
         """Rule 13: the provider's current part-time timetable has no end date."""
         return _first_per_child(
-            Finding(
-                row.pupil_id,
-                AlertRule.part_time_timetable_without_limit,
-                f"The part-time timetable with provider {row.provider_id} since "
-                f"{row.start_week} has no end date. A part-time timetable must be time-limited: "
-                "agree when it ends, with a review date and the parent's agreement.",
-                row.start_week,
-                (row.provider_id,),
-            )
+            _pending(row.start_week, row.pupil_id, partial(self._without_limit, row))
             for row in self._status_week_timetables
-            if row.timetable_end_date is None
+            if row.part_time and row.end is None
         )
 
-    def _timetables_past_end(self) -> list[Finding]:
+    def _without_limit(self, row: Any) -> Finding:
+        return Finding(
+            row.pupil_id,
+            AlertRule.part_time_timetable_without_limit,
+            f"The part-time timetable with provider {row.provider_id} since {row.start_week} "
+            "has no end date. A part-time timetable must be time-limited: agree when it ends, "
+            "with a review date and the parent's agreement.",
+            row.start_week,
+            (row.provider_id,),
+        )
+
+    def _timetables_past_end(self) -> list[Pending]:
         """Rule 13: a part-time timetable still reported for weeks after the latest end date
         that provider gave for the child."""
         return _first_per_child(
-            Finding(
-                row.pupil_id,
-                AlertRule.part_time_timetable_past_end,
-                f"The part-time timetable with provider {row.provider_id} was agreed to end on "
-                f"{row.latest_end}, but is still reported for the week of "
-                f"{row.week_commencing}. Return the child to full time, or review and agree a "
-                "new end date.",
-                monday_of(row.latest_end) + WEEK,
-                (row.provider_id,),
-            )
+            _pending(monday_of(row.latest_end) + WEEK, row.pupil_id, partial(self._past_end, row))
             for row in self._status_week_timetables
-            if row.latest_end is not None and row.week_commencing > row.latest_end
+            if row.part_time and row.latest_end is not None and row.week_commencing > row.latest_end
         )
 
-    def _date_of_birth_conflicts(self) -> list[Finding]:
+    def _past_end(self, row: Any) -> Finding:
+        return Finding(
+            row.pupil_id,
+            AlertRule.part_time_timetable_past_end,
+            f"The part-time timetable with provider {row.provider_id} was agreed to end on "
+            f"{row.latest_end}, but is still reported for the week of {row.week_commencing}. "
+            "Return the child to full time, or review and agree a new end date.",
+            monday_of(row.latest_end) + WEEK,
+            (row.provider_id,),
+        )
+
+    def _date_of_birth_conflicts(self) -> list[Pending]:
         """Records refused for another date of birth, until the register's date is corrected
         or that provider sends the register's date."""
         sent_since = (
@@ -658,21 +689,25 @@ class _Checks:
             .order_by(DateOfBirthConflict.pupil_id, DateOfBirthConflict.seen_at.desc())
         )
         return _first_per_child(
-            Finding(
-                pupil_id,
-                AlertRule.date_of_birth_conflict,
-                f"Provider {provider_id} sent date of birth {sent}, but the register holds "
-                f"{held}; its records for this child are refused until the dates agree. Check "
-                "with the provider, and correct the register's date if it is wrong.",
-                seen_at.date(),
-                (provider_id,) if provider_id is not None else (),
-            )
-            for pupil_id, provider_id, sent, seen_at, held in rows
+            _pending(row.seen_at.date(), row.pupil_id, partial(self._date_of_birth_conflict, row))
+            for row in rows
         )
 
-    def _overdue(
-        self, pupil_id: int, provider_id: int, review: date | None, end: date | None
-    ) -> Finding:
+    def _date_of_birth_conflict(self, row: Any) -> Finding:
+        provider_id = row.provider_id
+        return Finding(
+            row.pupil_id,
+            AlertRule.date_of_birth_conflict,
+            f"Provider {provider_id} sent date of birth {row.date_of_birth_sent}, but the "
+            f"register holds {row.date_of_birth}; its records for this child are refused until "
+            "the dates agree. Check with the provider, and correct the register's date if it is "
+            "wrong.",
+            row.seen_at.date(),
+            (provider_id,) if provider_id is not None else (),
+        )
+
+    def _overdue(self, row: Any) -> Finding:
+        pupil_id, provider_id, review, end = row.pupil_id, row.provider_id, row.review, row.end
         if end is not None and end < self.as_at:
             return Finding(
                 pupil_id,
@@ -692,7 +727,7 @@ class _Checks:
             (provider_id,),
         )
 
-    def _no_returns(self) -> list[Finding]:
+    def _no_returns(self) -> list[Pending]:
         """Children on the register with an open provision whose provider has not returned."""
         week = self.week
         # Unreported for n term weeks exactly when the last return came before the n-th back.
@@ -711,11 +746,11 @@ class _Checks:
         # The arrangement's last record, unless the week asked about is before it.
         last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
         late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-        on_register = or_(
-            *(
-                Provision.pupil_id.in_(select(self.state.pupil_id).where(part))
-                for part in self.source.on_register
-            )
+        # Probed per late arrangement: there are far fewer of those than children on the register.
+        on_register = (
+            exists()
+            .where(self.state.pupil_id == Provision.pupil_id, or_(*self.source.on_register))
+            .correlate(Provision)
         )
         for pupil_id, provider_id, name, last_return in self.session.execute(
             select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
@@ -736,11 +771,18 @@ class _Checks:
             .order_by(Provision.pupil_id, Provision.provider_id)
         ):
             late[pupil_id].append((provider_id, name, last_return))
-        return [self._no_return(pupil_id, providers) for pupil_id, providers in late.items()]
+        return [
+            _pending(
+                min(last for _, _, last in providers) + WEEK,
+                pupil_id,
+                partial(self._no_return, pupil_id, providers),
+            )
+            for pupil_id, providers in late.items()
+        ]
 
     def _no_return(self, pupil_id: int, providers: list[tuple[int, str, date]]) -> Finding:
         missing = "; ".join(
-            f"{name} ({provider_id}): {self.calendar.term_weeks(last + WEEK, self.week)} term "
+            f"{name} ({provider_id}): {self.term_weeks_since(last + WEEK)} term "
             f"weeks since the week of {last}"
             for provider_id, name, last in providers
         )
@@ -753,23 +795,26 @@ class _Checks:
             tuple(provider_id for provider_id, _, _ in providers),
         )
 
-    def _whereabouts_unknown(self) -> list[Finding]:
+    def _whereabouts_unknown(self) -> list[Pending]:
         rows = self.session.execute(
             select(self.state.pupil_id, self.state.exit_reason, self.state.left_register_on).where(
                 self.source.left, self.state.exit_reason.in_(UNKNOWN)
             )
         )
         return [
-            Finding(
-                pupil_id,
-                AlertRule.whereabouts_unknown,
-                f"{UNKNOWN[str(reason)]} when the last provision ended on {left}: the child may be "
-                "missing education. Make enquiries and record where they went (end the "
-                "provision again with another reason).",
-                left,
-            )
+            _pending(left, pupil_id, partial(self._unknown, pupil_id, str(reason), left))
             for pupil_id, reason, left in rows
         ]
+
+    def _unknown(self, pupil_id: int, reason: str, left: date) -> Finding:
+        return Finding(
+            pupil_id,
+            AlertRule.whereabouts_unknown,
+            f"{UNKNOWN[reason]} when the last provision ended on {left}: the child may be "
+            "missing education. Make enquiries and record where they went (end the provision "
+            "again with another reason).",
+            left,
+        )
 
 
 def _open_provision(week: date) -> ColumnElement[bool]:
@@ -781,12 +826,17 @@ def _open_provision(week: date) -> ColumnElement[bool]:
     )
 
 
-def _first_per_child(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per child: the longest-standing."""
-    first: dict[int, Finding] = {}
-    for finding in findings:
-        if finding.pupil_id not in first or _urgency(finding) < _urgency(first[finding.pupil_id]):
-            first[finding.pupil_id] = finding
+def _pending(since: date | None, pupil_id: int, write: Callable[[], Finding]) -> Pending:
+    return (since or date.min, pupil_id), write
+
+
+def _first_per_child(found: Iterable[Pending]) -> list[Pending]:
+    """One finding per child: the longest-standing (the first found, of equals)."""
+    first: dict[int, Pending] = {}
+    for pending in found:
+        key = pending[0]
+        if key[1] not in first or key < first[key[1]][0]:
+            first[key[1]] = pending
     return list(first.values())
 
 

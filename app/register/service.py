@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.models import ClosureDay, PupilWeek, RegisterVersion, Term
@@ -96,17 +96,18 @@ def latest_register_weeks(
     """Each child's latest register week in or before a week (the key index gives each week)."""
     if not pupil_ids:
         return {}
-    latest = (
-        select(PupilWeek.pupil_id, func.max(PupilWeek.week_commencing).label("week"))
+    # Two index reads: each child's latest week, then those rows. (Joined in one statement,
+    # the planner may hash the whole table for a handful of children.)
+    latest = session.execute(
+        select(PupilWeek.pupil_id, func.max(PupilWeek.week_commencing))
         .where(PupilWeek.pupil_id.in_(pupil_ids), PupilWeek.week_commencing <= on_or_before)
         .group_by(PupilWeek.pupil_id)
-        .subquery()
-    )
+    ).all()
+    if not latest:
+        return {}
     rows = session.scalars(
-        select(PupilWeek).join(
-            latest,
-            (PupilWeek.pupil_id == latest.c.pupil_id)
-            & (PupilWeek.week_commencing == latest.c.week),
+        select(PupilWeek).where(
+            tuple_(PupilWeek.pupil_id, PupilWeek.week_commencing).in_([tuple(r) for r in latest])
         )
     )
     return {row.pupil_id: register_week_of(row) for row in rows}
