@@ -27,8 +27,10 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
             max_overflow=pool_size,
             # The register's reads are short index scans. PostgreSQL's JIT compiles any plan it
             # guesses is costly, and on a million children a register page spent 10-30 ms
-            # compiling to read 50 rows (docs/PERFORMANCE.md).
-            connect_args={"options": "-c jit=off"},
+            # compiling to read 50 rows; and its default cost of a random page read assumes
+            # spinning disks, which made it hash whole tables where a few thousand index probes
+            # do (the alerts at 100,000 children: docs/PERFORMANCE.md).
+            connect_args={"options": "-c jit=off -c random_page_cost=1.1"},
         )
     # SQLite has one writer at a time, so requests queue for a single connection rather than
     # contending for the file lock.
