@@ -2,6 +2,7 @@
 which it has a child whose provision with it is open (rule 6), until it ends that provision."""
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, distinct, exists, func, select, true
 from sqlalchemy.orm import Session
@@ -185,11 +186,19 @@ def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tup
     return {provider: (due, returned) for provider, due, returned in session.execute(query)}
 
 
+class MissingChild(NamedTuple):
+    id: int
+    upn: str
+    given_name: str | None
+    family_name: str | None
+
+
 def children_missing(
     session: Session, *, week_commencing: date, provider_ids: list[int] | None = None
-) -> dict[int, list[Pupil]]:
+) -> dict[int, list[MissingChild]]:
     """Per provider (all, or these), the children whose provision with it is open in the week
-    but who are missing from its return, by family name (what the LA chases the provider for)."""
+    but who are missing from its return, by family name (what the LA chases the provider for):
+    each child's id, UPN, given and family name."""
     if provider_ids == []:
         return {}
     sent = exists().where(
@@ -197,9 +206,9 @@ def children_missing(
         ProvisionRecord.provider_id == Provision.provider_id,
         ProvisionRecord.week_commencing == week_commencing,
     )
-    missing: dict[int, list[Pupil]] = {}
-    for provider_id, pupil in session.execute(
-        select(Provision.provider_id, Pupil)
+    missing: dict[int, list[MissingChild]] = {}
+    for provider_id, pupil_id, upn, given_name, family_name in session.execute(
+        select(Provision.provider_id, Pupil.id, Pupil.upn, Pupil.given_name, Pupil.family_name)
         .join(Pupil, Pupil.id == Provision.pupil_id)
         .where(
             open_in(week_commencing),
@@ -209,5 +218,6 @@ def children_missing(
         .distinct()
         .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)
     ):
-        missing.setdefault(provider_id, []).append(pupil)
+        child = MissingChild(pupil_id, upn, given_name, family_name)
+        missing.setdefault(provider_id, []).append(child)
     return missing
