@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from statistics import median
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -104,10 +103,14 @@ def figures(
             (Decimal(hours), count.children) for hours, count in counts[HOURS_BELOW].items()
         )
     runs = run_lengths(counts, week=week, calendar=calendar)
-    if runs:
-        lengths = sorted(runs.elements())
-        result.mean_weeks_below = Decimal(sum(lengths)) / len(lengths)
-        result.median_weeks_below = Decimal(str(median(lengths)))
+    # From each run length and its children, not a list of every child below threshold.
+    children_below = sum(runs.values())
+    if children_below:
+        weeks = sum(length * children for length, children in runs.items())
+        result.mean_weeks_below = Decimal(weeks) / children_below
+        result.median_weeks_below = weighted_median(
+            (Decimal(length), children) for length, children in runs.items()
+        )
     result.beyond_long_run = _longer_than(runs, long_run_weeks)
     result.duration_bands = {
         band: sum(
