@@ -255,6 +255,7 @@ class _Checks:
         self.on_register = self._on_register_rules()
         self.grouped = self._grouped_rules()
         self.found: dict[AlertRule, list[Pending]] = {}
+        # Days missed by states carried from an earlier school year, by what they depend on.
         self.carried: dict[tuple[Decimal, bool, Decimal], tuple[Decimal, Decimal, date | None]] = {}
         # Term weeks from a week to this one: asked for each provider late with a return.
         self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
@@ -446,7 +447,7 @@ class _Checks:
         review date."""
         return _first_per_child(
             _pending(
-                row.end if row.end is not None and row.end < self.as_at else row.review,
+                row.end if self._ended(row) else row.review,
                 row.pupil_id,
                 partial(self._overdue, row),
             )
@@ -706,9 +707,13 @@ class _Checks:
             (provider_id,) if provider_id is not None else (),
         )
 
+    def _ended(self, row: Any) -> bool:
+        """The timetable's agreed end date has passed."""
+        return row.end is not None and row.end < self.as_at
+
     def _overdue(self, row: Any) -> Finding:
         pupil_id, provider_id, review, end = row.pupil_id, row.provider_id, row.review, row.end
-        if end is not None and end < self.as_at:
+        if self._ended(row):
             return Finding(
                 pupil_id,
                 AlertRule.part_time_timetable_overdue,
