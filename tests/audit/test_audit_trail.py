@@ -30,14 +30,21 @@ def events(client: TestClient, admin: Headers, **filters: Any) -> list[dict[str,
 def test_an_officers_extract_is_logged_with_the_number_of_children(
     client: TestClient, admin: Headers, officer: Headers, school: dict[str, Any]
 ) -> None:
-    submit(
-        client, officer, *(record(make_upn(n), hours=5, provider_id=school["id"]) for n in range(3))
+    listed = [record(make_upn(n), hours=5, provider_id=school["id"]) for n in range(3)]
+    full_time = record(
+        make_upn(3), hours=25, provision_type="mainstream_school", provider_id=school["id"]
     )
+    submit(client, officer, *listed, full_time)
     response = client.get(
         "/api/v1/extracts/inspection", params={"as_at": week(0).isoformat()}, headers=officer
     )
     assert response.status_code == 200
+    assert {item["upn"] for item in response.json()["items"]} == {r["upn"] for r in listed}
     [event] = events(client, admin, action="get_inspection_extract")
+    # The trail names each child the extract listed, and no other.
+    for child in listed:
+        assert event in events(client, admin, upn=child["upn"])
+    assert event not in events(client, admin, upn=full_time["upn"])
     assert (event["client_id"], event["role"], event["children"]) == (
         client_id_of(officer),
         "la_officer",
@@ -45,7 +52,7 @@ def test_an_officers_extract_is_logged_with_the_number_of_children(
     )
     assert event["query"] == {"as_at": week(0).isoformat()}
     [write] = events(client, admin, action="submit_provision_batch")
-    assert write["children"] == 3 and write["method"] == "POST"
+    assert write["children"] == 4 and write["method"] == "POST"
     assert client.get("/api/v1/extracts/inspection.csv", headers=officer).status_code == 200
     [as_csv] = events(client, admin, action="get_inspection_extract_csv")
     assert as_csv["children"] == 3
