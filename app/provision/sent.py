@@ -57,8 +57,13 @@ def latest_versions(
             # Asked of the surviving child and of the children merged into it apart, so each
             # is one probe of the provider's index by child and week.
             ~exists().where(*later_version, later.pupil_id == survivor),
+            # Nested, so that even unplanned (SQLite without statistics) the few children
+            # merged into the survivor are found first, and only their versions probed.
             ~exists().where(
-                *later_version, later.pupil_id == merged.id, merged.merged_into == survivor
+                merged.merged_into == survivor,
+                exists()
+                .where(*later_version, later.pupil_id == merged.id)
+                .correlate(ProvisionVersion, merged),
             ),
         )
         .order_by(Revision.number.desc(), ProvisionVersion.id.desc())

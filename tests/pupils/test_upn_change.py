@@ -93,6 +93,26 @@ def test_one_child_under_two_upns_is_merged_and_counted_once(
     ]
 
 
+def test_a_record_sent_again_under_the_merged_upn_is_listed_once(
+    client: TestClient, officer: Headers, school_auth: Headers
+) -> None:
+    # The surviving child's record was withdrawn, then sent under the other UPN: after the
+    # merge the version under the merged child is the record's latest, and the only one listed.
+    submit(client, school_auth, record(PERMANENT, week_commencing=week(0), hours=5))
+    withdrawn = client.delete(
+        RECORDS, params={"upn": PERMANENT, "week_commencing": week(0)}, headers=school_auth
+    )
+    assert withdrawn.status_code == 204, withdrawn.text
+    submit(client, school_auth, record(TEMPORARY, week_commencing=week(0), hours=10))
+    assert change(client, officer, TEMPORARY, PERMANENT).json()["merged"] is True
+
+    sent = client.get(RECORDS, params={"include_withdrawn": True}, headers=school_auth)
+    assert [
+        (item["upn"], item["week_commencing"], item["hours"], item["withdrawn"])
+        for item in sent.json()["items"]
+    ] == [(PERMANENT, week(0).isoformat(), 10.0, False)]
+
+
 def test_what_cannot_be_changed(client: TestClient, officer: Headers, school_auth: Headers) -> None:
     submit(client, school_auth, record(TEMPORARY, week_commencing=week(0), hours=10))
     submit(client, school_auth, record(PERMANENT, week_commencing=week(0), hours=5))
