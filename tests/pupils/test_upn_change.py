@@ -100,7 +100,9 @@ def test_a_record_sent_again_under_the_merged_upn_is_listed_once(
     # merge the version under the merged child is the record's latest, and the only one listed.
     submit(client, school_auth, record(PERMANENT, week_commencing=week(0), hours=5))
     withdrawn = client.delete(
-        RECORDS, params={"upn": PERMANENT, "week_commencing": week(0)}, headers=school_auth
+        RECORDS,
+        params={"upn": PERMANENT, "week_commencing": week(0).isoformat()},
+        headers=school_auth,
     )
     assert withdrawn.status_code == 204, withdrawn.text
     submit(client, school_auth, record(TEMPORARY, week_commencing=week(0), hours=10))
