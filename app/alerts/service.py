@@ -471,22 +471,22 @@ class _Checks:
         # Asked of the current state (indexed by week), not of the register week joined to it.
         carried = [CurrentState.week_commencing < starts] if self.source.current else []
         found: list[Pending] = []
-        reached: dict[int, tuple[date, WeekJudgement]] = {}
+        # Children who reached it this school year: their full-time hours, latest judgement and
+        # days missed (all, health needs).
+        reached: dict[int, tuple[FullTimeHours, WeekJudgement, tuple[Decimal, Decimal]]] = {}
         for row in self._states_judged(missing, *carried):
-            born = row.date_of_birth
+            full = full_time.of(row.date_of_birth)
             latest = register_week_of(row)
             assert isinstance(latest, WeekJudgement)
             if latest.week_commencing < starts:
-                missed, health, since = self._carried(latest, full_time.of(born))
+                missed, health, since = self._carried(latest, full)
                 if missed >= days:
                     write = partial(self._missed_days, row.pupil_id, missed, health, since)
                     found.append(_pending(since, row.pupil_id, write))
                 continue
-            missed, _ = missed_as_at(
-                latest, self.week, full_time=full_time.of(born), calendar=self.calendar
-            )
-            if missed >= days:
-                reached[row.pupil_id] = (born, latest)
+            so_far = self._missed_as_at(latest, full)
+            if so_far[0] >= days:
+                reached[row.pupil_id] = (full, latest, so_far)
         # Each child's judgements of this time on the register, read at once, give the week.
         # This school year's, and the one carried into it.
         judgements: dict[int, list[WeekJudgement]] = defaultdict(list)
@@ -508,8 +508,7 @@ class _Checks:
                 if week.on_register_since != reached[row.pupil_id][1].on_register_since:
                     continue
                 judgements[row.pupil_id].append(week)
-        for pupil_id, (born, latest) in reached.items():
-            full = full_time.of(born)
+        for pupil_id, (full, _, so_far) in reached.items():
             since = week_missed_reached(
                 judgements[pupil_id],
                 days,
@@ -517,7 +516,7 @@ class _Checks:
                 full_time=full,
                 calendar=self.calendar,
             )
-            write = partial(self._missed_days, pupil_id, *self._missed_as_at(latest, full), since)
+            write = partial(self._missed_days, pupil_id, *so_far, since)
             found.append(_pending(since, pupil_id, write))
         return found
 
