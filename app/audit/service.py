@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import TypedDict
 
 from fastapi import Request
-from sqlalchemy import Integer, func, insert, literal, or_, select
+from sqlalchemy import Integer, Select, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.schemas import Principal
@@ -25,6 +25,9 @@ class Touched:
 
     pupil_ids: set[int] = field(default_factory=set)
     count: int = 0  # children changed that cannot be named cheaply (a calendar re-judgement)
+    # Children listed by a query of their ids (an extract's hundreds of thousands): named by
+    # the database from the query, so the ids never pass through the service.
+    listings: list[Select[int]] = field(default_factory=list)
 
 
 def touched(request: Request) -> Touched:
@@ -39,6 +42,11 @@ def touched(request: Request) -> Touched:
 def children_read(request: Request, pupil_ids: Iterable[int]) -> None:
     """Note children a request read or wrote (or was refused); its audit event names them."""
     touched(request).pupil_ids.update(pupil_ids)
+
+
+def children_listed(request: Request, listing: Select[int]) -> None:
+    """Note the children a read lists, by the query of their ids; its audit event names them."""
+    touched(request).listings.append(listing)
 
 
 def upns_read(request: Request, session: Session, upns: Iterable[str]) -> None:
@@ -91,8 +99,11 @@ def record_event(
     status: int,
     address: str | None,
     count: int = 0,
+    listings: Sequence[Select[int]] = (),
 ) -> AuditEvent:
-    """One audit event and a row per child it touched."""
+    """One audit event and a row per child it touched (named, or listed by ``listings``, which
+    are counted first: the trail is append-only, so the event is written with its count)."""
+    listed = [listing.subquery() for listing in listings]
     event = AuditEvent(
         client_id=client_id[:64],
         role=role[:20],
@@ -100,18 +111,22 @@ def record_event(
         method=method[:10],
         path=path[:300],
         query=query,
-        children=max(count, len(pupil_ids)),
+        children=max(count, len(pupil_ids))
+        + sum(session.scalar(select(func.count()).select_from(ids)) or 0 for ids in listed),
         status=status,
         address=address[:45] if address else None,
     )
     session.add(event)
     if pupil_ids:
-        session.flush()
-        # One statement from one JSON document: an extract names 100,000 children.
+        # One statement from one JSON document, however many children a page names.
         named = rows(session, "audited", (("pupil_id", Integer()),), [(i,) for i in pupil_ids])
+        listed.append(named)
+    if listed:
+        session.flush()
+    for ids in listed:
         session.execute(
             insert(AuditChild).from_select(
-                ["pupil_id", "event_id"], select(named.c.pupil_id, literal(event.id, Integer()))
+                ["pupil_id", "event_id"], select(ids.c.pupil_id, literal(event.id, Integer()))
             )
         )
     return event
@@ -131,6 +146,7 @@ def audit_trail(request: Request, session: SessionDep) -> Iterator[None]:
         role=principal.role,
         pupil_ids=found.pupil_ids,
         count=found.count,
+        listings=found.listings,
         status=200,
         **_call(request),
     )

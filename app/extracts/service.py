@@ -2,7 +2,7 @@
 
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -46,9 +46,16 @@ COLUMNS = (
 )
 
 
-def extract_pupil_ids(session: Session, *, week: date) -> Sequence[int]:
-    """The children the extract lists for the week, for the audit trail."""
-    return session.scalars(_listed(session, select(PupilWeek.pupil_id), week)).all()
+def extract_listing(session: Session, *, week: date) -> Select[int]:
+    """The query of the ids of the children the extract lists for the week: the audit trail
+    names them from it in the database."""
+    return _listed(session, select(PupilWeek.pupil_id), week).order_by(None)
+
+
+def extract_count(session: Session, *, week: date) -> int:
+    """How many children the extract lists for the week."""
+    listing = extract_listing(session, week=week).subquery()
+    return session.scalar(select(func.count()).select_from(listing)) or 0
 
 
 def _listed(session: Session, query: Query, week: date, *, weekly: bool = False) -> Query:

@@ -6,10 +6,16 @@ from itertools import islice
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from app.audit.service import children_read
+from app.audit.service import children_listed, children_read
 from app.csv_answers import CSV
 from app.database import SessionDep
-from app.extracts.service import csv_lines, extract_pupil_ids, extract_rows, streamed_rows
+from app.extracts.service import (
+    csv_lines,
+    extract_count,
+    extract_listing,
+    extract_rows,
+    streamed_rows,
+)
 from app.register.service import load_calendar
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -35,7 +41,7 @@ def inspection(
         title="Inspection list",
         week=chosen,
         rows=rows,
-        total=len(extract_pupil_ids(session, week=chosen)),
+        total=extract_count(session, week=chosen),
     )
 
 
@@ -47,7 +53,7 @@ def inspection_download(
     settings = request.app.state.settings
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
-    children_read(request, extract_pupil_ids(session, week=chosen))
+    children_listed(request, extract_listing(session, week=chosen))
     rows = streamed_rows(request.app.state.sessionmaker, week=chosen, calendar=calendar)
     filename = f"inspection-extract-{settings.la_code}-{chosen.isoformat()}.csv"
     return StreamingResponse(
