@@ -724,8 +724,8 @@ def _nil_returns(
     calendar = load_calendar(session)
     recorded = 0
     for week in la.term_weeks()[-weeks:]:
-        lines = returns_for(session, week_commencing=week, calendar=calendar, provider_id=None)
-        due = {line.provider_id for line in lines if line.children_due}
+        found = returns_for(session, week_commencing=week, calendar=calendar, provider_id=None)
+        due = {line.provider_id for line in found.lines if line.children_due}
         for provider_id in sorted(set(provider_ids) - due):
             recorded += record_nil_return(
                 session,

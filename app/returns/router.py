@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.audit.service import upns_read
+from app.audit.service import children_read
 from app.auth.dependencies import PupilReaderPrincipal, WriterPrincipal
 from app.csv_answers import csv_answer, wants_csv
 from app.database import SessionDep
@@ -87,13 +87,14 @@ def list_returns(
     calendar = load_calendar(session)
     last_week = monday_of(today()) - WEEK
     week = week_commencing or calendar.term_week_ending(last_week, 1) or last_week
-    lines = returns_for(
+    found = returns_for(
         session,
         week_commencing=week,
         calendar=calendar,
         provider_id=listed_provider(principal, provider_id),
     )
-    upns_read(request, session, (child.upn for line in lines for child in line.children_missing))
+    children_read(request, found.missing_ids())
+    lines = found.lines
     if wants_csv(request):
         rows = (
             line.model_dump(mode="json")

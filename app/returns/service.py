@@ -1,10 +1,12 @@
 """Who was due a weekly return and what arrived: a provider is due one for every term week in
 which it has a child whose provision with it is open (rule 6), until it ends that provision."""
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, distinct, exists, func, select, true
+from sqlalchemy import and_, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
@@ -67,9 +69,28 @@ def record_nil_return(
     return known is None
 
 
+class MissingChild(NamedTuple):
+    id: int
+    upn: str
+    given_name: str | None
+    family_name: str | None
+
+
+@dataclass(frozen=True)
+class WeekReturns:
+    """Each provider's line for a week, and per provider the children missing from its return
+    (read once, for the answer and the audit trail)."""
+
+    lines: list[ReturnLine]
+    missing: dict[int, list[MissingChild]]
+
+    def missing_ids(self) -> Iterator[int]:
+        return (child.id for children in self.missing.values() for child in children)
+
+
 def returns_for(
     session: Session, *, week_commencing: date, calendar: SchoolCalendar, provider_id: int | None
-) -> list[ReturnLine]:
+) -> WeekReturns:
     """Each provider with children due in the week, or a nil return for it, and its status."""
     due = (
         _due(session, week_commencing, provider_id)
@@ -98,7 +119,7 @@ def returns_for(
                 status=_status(children_due, returned),
             )
         )
-    missing = children_missing(
+    missing = _children_missing(
         session,
         week_commencing=week_commencing,
         provider_ids=[
@@ -110,7 +131,7 @@ def returns_for(
             ChildDue(upn=pupil.upn, week_commencing=week_commencing)
             for pupil in missing.get(line.provider_id, [])
         ]
-    return lines
+    return WeekReturns(lines, missing)
 
 
 def late_providers(
@@ -186,20 +207,12 @@ def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tup
     return {provider: (due, returned) for provider, due, returned in session.execute(query)}
 
 
-class MissingChild(NamedTuple):
-    id: int
-    upn: str
-    given_name: str | None
-    family_name: str | None
-
-
-def children_missing(
-    session: Session, *, week_commencing: date, provider_ids: list[int] | None = None
+def _children_missing(
+    session: Session, *, week_commencing: date, provider_ids: list[int]
 ) -> dict[int, list[MissingChild]]:
-    """Per provider (all, or these), the children whose provision with it is open in the week
-    but who are missing from its return, by family name (what the LA chases the provider for):
-    each child's id, UPN, given and family name."""
-    if provider_ids == []:
+    """Per provider (of these), the children whose provision with it is open in the week but
+    who are missing from its return, by family name (what the LA chases the provider for)."""
+    if not provider_ids:
         return {}
     sent = exists().where(
         ProvisionRecord.pupil_id == Provision.pupil_id,
@@ -213,7 +226,7 @@ def children_missing(
         .where(
             open_in(week_commencing),
             ~sent,
-            true() if provider_ids is None else Provision.provider_id.in_(provider_ids),
+            Provision.provider_id.in_(provider_ids),
         )
         .distinct()
         .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)

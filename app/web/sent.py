@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.audit.service import upns_read
+from app.audit.service import children_read, upns_read
 from app.database import SessionDep
 from app.errors import ProblemError
 from app.inputs import today
@@ -62,12 +62,12 @@ def sent_in_week(
         ),
         key=lambda record: record.upn,
     )
-    lines = returns_for(
+    found = returns_for(
         session, week_commencing=chosen, calendar=load_calendar(session), provider_id=provider_id
     )
-    line = lines[0] if lines else None
-    missing = line.children_missing if line else []
-    upns_read(request, session, [record.upn for record in records] + [c.upn for c in missing])
+    line = found.lines[0] if found.lines else None
+    upns_read(request, session, [record.upn for record in records])
+    children_read(request, found.missing_ids())
     return page(
         request,
         "sent.html",

@@ -12,7 +12,7 @@ from app.audit.service import children_read
 from app.database import SessionDep
 from app.providers.service import list_providers
 from app.register.service import load_calendar, register_version
-from app.returns.service import children_missing, returns_for
+from app.returns.service import returns_for
 from app.web.forms import Blank
 from app.web.rendering import page
 from app.web.routing import PageRoute
@@ -68,15 +68,14 @@ def returns(
     """Each provider's return for a week, and the children missing from it."""
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
-    lines = returns_for(session, week_commencing=chosen, calendar=calendar, provider_id=None)
-    missing = children_missing(session, week_commencing=chosen)
-    children_read(request, (child.id for children in missing.values() for child in children))
+    found = returns_for(session, week_commencing=chosen, calendar=calendar, provider_id=None)
+    children_read(request, found.missing_ids())
     return page(
         request,
         "returns.html",
         title="Returns",
         week=chosen,
         term_week=calendar.is_term_week(chosen),
-        lines=lines,
-        missing=missing,
+        lines=found.lines,
+        missing=found.missing,
     )

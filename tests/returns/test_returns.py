@@ -105,6 +105,7 @@ def test_received_partial_missing_and_nil(
 def test_a_partial_or_missing_return_names_the_children_still_due(
     client: TestClient,
     officer: Headers,
+    admin: Headers,
     school: dict[str, Any],
     make_provider: Callable[..., dict[str, Any]],
     login_as: Callable[..., Headers],
@@ -135,6 +136,12 @@ def test_a_partial_or_missing_return_names_the_children_still_due(
     tutor_lines = returns(client, login_as("provider", tutor["id"]), 1)
     assert list(tutor_lines) == [tutor["id"]]
     assert still_due(tutor_lines, tutor) == [(make_upn(24), week(1).isoformat())]
+    # The trail names the children each list showed as still due, and no other.
+    for upn, lists in ((make_upn(21), 1), (make_upn(24), 2), (make_upn(22), 0)):
+        named = client.get(
+            "/api/v1/audit", params={"upn": upn, "action": "list_returns"}, headers=admin
+        )
+        assert len(named.json()["items"]) == lists, upn
 
 
 def test_a_week_is_late_two_working_days_after_it_ends(
