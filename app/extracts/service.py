@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.csv_answers import CsvWriter
@@ -47,9 +47,11 @@ COLUMNS = (
 
 
 def extract_listing(session: Session, *, week: date) -> Select[int]:
-    """The query of the ids of the children the extract lists for the week: the audit trail
-    names them from it in the database."""
-    return _listed(session, select(PupilWeek.pupil_id), week).order_by(None)
+    """The ids of the children the extract lists for the week, from their current states alone
+    when those answer: the audit trail names them from it in the database."""
+    if answers_for(session, week):
+        return select(CurrentState.pupil_id).where(*_listed_now(week))
+    return select(PupilWeek.pupil_id).where(on_register_as_at(week), on_inspection_list())
 
 
 def extract_count(session: Session, *, week: date) -> int:
@@ -66,13 +68,18 @@ def _listed(session: Session, query: Query, week: date, *, weekly: bool = False)
     if not weekly and answers_for(session, week):
         return (
             query.join(CurrentState, in_status_week(CurrentState, PupilWeek))
-            .where(
-                or_(CurrentState.left_week.is_(None), CurrentState.left_week > week),
-                on_inspection_list(),
-            )
+            .where(*_listed_now(week))
             .order_by(CurrentState.below_since.asc().nulls_last(), CurrentState.pupil_id)
         )
     return query.where(on_register_as_at(week), on_inspection_list()).order_by(*REGISTER_ORDER)
+
+
+def _listed_now(week: date) -> tuple[ColumnElement[bool], ...]:
+    """A current state on the inspection list as at the week (for it or a later one)."""
+    return (
+        or_(CurrentState.left_week.is_(None), CurrentState.left_week > week),
+        on_inspection_list(CurrentState),
+    )
 
 
 def extract_rows(

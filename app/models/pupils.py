@@ -159,7 +159,7 @@ class CurrentState(Base):
         # The latest judgement of all: whether the current states answer for a week.
         Index("ix_current_states_week", "week_commencing"),
         # Children on the register as at a week (no exit, or an exit after it): what every
-        # alert rule counts, read from the index alone.
+        # alert rule counts, and the extract's audit names, read from the index alone.
         Index(
             "ix_current_states_left_week",
             "left_week",
@@ -175,6 +175,7 @@ class CurrentState(Base):
                 "timetable_due",
                 "reasons",
                 "missed_since",
+                "provision_types",
             ],
         ),
         # The few who left with their whereabouts unknown (an alert until a destination is
@@ -195,6 +196,7 @@ class CurrentState(Base):
     below_threshold: Mapped[bool]
     below_since: Mapped[date | None] = mapped_column(Date)
     on_roll: Mapped[bool]
+    provision_types: Mapped[int] = mapped_column(server_default="0")
     reasons: Mapped[int]
     excluded_from: Mapped[date | None] = mapped_column(Date)
     suspended_from: Mapped[date | None] = mapped_column(Date)

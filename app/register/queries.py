@@ -93,10 +93,10 @@ def in_status_week(state: Any = PupilWeek, rows: Any = ProvisionRecord) -> Colum
     return and_(rows.pupil_id == state.pupil_id, rows.week_commencing == state.week_commencing)
 
 
-def on_inspection_list() -> ColumnElement[bool]:
+def on_inspection_list(state: Any = PupilWeek) -> ColumnElement[bool]:
     """Below threshold, or in alternative provision: any provision but a school's own that
-    week, even at full time (from the judgement's facts)."""
-    return or_(PupilWeek.below_threshold, PupilWeek.provision_types.op("&")(~SCHOOL_MASK) != 0)
+    week, even at full time (from the facts of the judgement, or of the current state)."""
+    return or_(state.below_threshold, state.provision_types.op("&")(~SCHOOL_MASK) != 0)
 
 
 def provided_in_status_week(
