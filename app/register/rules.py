@@ -399,11 +399,12 @@ def missed_before(
     same_year = state.week_commencing >= starts
     missed = state.missed_days if same_year else Decimal(0)
     health = state.missed_days_health if same_year else Decimal(0)
+    hours = full_time(starts)  # a child's full-time hours hold for a school year (rule 10)
     week = max(state.week_commencing + WEEK, starts)
     while week < week_commencing:
         if calendar.is_term_week(week):
             days = school_days_missed(
-                state.received, week, full_time_hours=full_time(week), calendar=calendar
+                state.received, week, full_time_hours=hours, calendar=calendar
             )
             missed += days
             health += days if state.health else 0
@@ -450,14 +451,16 @@ def week_missed_reached(
     while pending and pending[0].week_commencing < starts:
         latest = pending.pop(0)
     missed = Decimal(0)
-    week = starts
+    hours = full_time(starts)  # a child's full-time hours hold for a school year (rule 10)
+    # Nothing is missed before the first judgement, if none is carried into the year.
+    week = starts if latest is not None or not pending else max(starts, pending[0].week_commencing)
     while week <= through:
         if pending and pending[0].week_commencing == week:
             latest = pending.pop(0)
             missed = latest.missed_days
         elif latest is not None and calendar.is_term_week(week):
             missed += school_days_missed(
-                latest.received, week, full_time_hours=full_time(week), calendar=calendar
+                latest.received, week, full_time_hours=hours, calendar=calendar
             )
         if missed >= days:
             return week
