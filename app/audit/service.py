@@ -10,7 +10,7 @@ from sqlalchemy import Integer, Select, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.auth.schemas import Principal
-from app.bulk import rows
+from app.bulk import children
 from app.database import SessionDep
 from app.models import AuditChild, AuditEvent, Pupil, UpnChange
 
@@ -119,7 +119,7 @@ def record_event(
     session.add(event)
     if pupil_ids:
         # One statement from one JSON document, however many children a page names.
-        named = rows(session, "audited", (("pupil_id", Integer()),), [(i,) for i in pupil_ids])
+        named = children(session, "audited", pupil_ids)
         listed.append(named)
     if listed:
         session.flush()

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.auth.schemas import Principal, Role
-from app.bulk import insert_into, rows
+from app.bulk import children, insert_into, rows
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidContent, NotFound, TooManyRequests
 from app.history.service import RECORD_FIELDS, History, record_details
@@ -242,10 +242,12 @@ def end_for_child(
 
 def _with_open_provision(session: Session, pupil_ids: Iterable[int]) -> set[int]:
     """Which of these children have a provision with no end (rule 6), as the derived state says."""
+    these = children(session, "children", pupil_ids)
     return set(
         session.scalars(
             select(ProvisionRow.pupil_id)
-            .where(ProvisionRow.pupil_id.in_(list(pupil_ids)), ProvisionRow.end_date.is_(None))
+            .join(these, these.c.pupil_id == ProvisionRow.pupil_id)
+            .where(ProvisionRow.end_date.is_(None))
             .distinct()
         )
     )

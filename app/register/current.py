@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import update as update_statement
 from sqlalchemy.orm import Session, aliased
 
-from app.bulk import insert_into, rows
+from app.bulk import children, insert_into, rows
 from app.models import CurrentState, Pupil, PupilWeek, RegisterVersion
 from app.register.rules import (
     WEEK,
@@ -101,6 +101,7 @@ def keep_current(
     if not kept:
         return
     days = Decimal(alert_days)
+    replaced = children(session, "replaced", sorted(kept))
     old = {
         row.pupil_id: row
         for row in session.execute(
@@ -109,7 +110,7 @@ def keep_current(
                 CurrentState.week_commencing,
                 CurrentState.on_register_since,
                 CurrentState.missed_since,
-            ).where(CurrentState.pupil_id.in_(sorted(kept)))
+            ).join(replaced, replaced.c.pupil_id == CurrentState.pupil_id)
         )
     }
     since = {

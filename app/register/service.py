@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from app.bulk import children
 from app.models import ClosureDay, PupilWeek, RegisterVersion, Term
 from app.models import Provision as ProvisionRow
 from app.register.rules import (
@@ -116,6 +117,7 @@ def latest_register_weeks(
 def arrangements_of(session: Session, pupil_ids: Collection[int]) -> dict[int, list[Provision]]:
     """Each child's provision arrangements, as stored."""
     arrangements: dict[int, list[Provision]] = defaultdict(list)
+    these = children(session, "arranged", pupil_ids)
     for pupil_id, provider_id, start, last, end_date, end_reason in session.execute(
         select(
             ProvisionRow.pupil_id,
@@ -125,7 +127,7 @@ def arrangements_of(session: Session, pupil_ids: Collection[int]) -> dict[int, l
             ProvisionRow.end_date,
             ProvisionRow.end_reason,
         )
-        .where(ProvisionRow.pupil_id.in_(pupil_ids))
+        .join(these, these.c.pupil_id == ProvisionRow.pupil_id)
         .order_by(ProvisionRow.provider_id, ProvisionRow.start_week)
     ):
         arrangements[pupil_id].append(Provision(provider_id, start, last, end_date, end_reason))
