@@ -105,6 +105,10 @@ def test_a_record_sent_again_under_the_merged_upn_is_listed_once(
         headers=school_auth,
     )
     assert withdrawn.status_code == 204, withdrawn.text
+    # Another child's record of the same week, sent before: no version of the merged child's
+    # is a later version of it.
+    other = make_upn(93)
+    submit(client, school_auth, record(other, week_commencing=week(0), hours=7))
     submit(client, school_auth, record(TEMPORARY, week_commencing=week(0), hours=10))
     assert change(client, officer, TEMPORARY, PERMANENT).json()["merged"] is True
 
@@ -112,7 +116,7 @@ def test_a_record_sent_again_under_the_merged_upn_is_listed_once(
     assert [
         (item["upn"], item["week_commencing"], item["hours"], item["withdrawn"])
         for item in sent.json()["items"]
-    ] == [(PERMANENT, week(0).isoformat(), 10.0, False)]
+    ] == [(PERMANENT, week(0).isoformat(), 10.0, False), (other, week(0).isoformat(), 7.0, False)]
 
 
 def test_what_cannot_be_changed(client: TestClient, officer: Headers, school_auth: Headers) -> None:
