@@ -6,10 +6,10 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_, update
+from sqlalchemy import Date, Integer, Row, and_, func, select, update
 from sqlalchemy.orm import Session
 
-from app.bulk import children
+from app.bulk import children, rows
 from app.models import ClosureDay, PupilWeek, RegisterVersion, Term
 from app.models import Provision as ProvisionRow
 from app.register.rules import (
@@ -106,12 +106,23 @@ def latest_register_weeks(
     ).all()
     if not latest:
         return {}
-    rows = session.scalars(
-        select(PupilWeek).where(
-            tuple_(PupilWeek.pupil_id, PupilWeek.week_commencing).in_([tuple(r) for r in latest])
+    # Those rows by key, from a row set (SQLite scans the table for a list of row values).
+    keys = rows(
+        session,
+        "latest",
+        (("pupil_id", Integer()), ("week_commencing", Date())),
+        [tuple(r) for r in latest],
+    )
+    found = session.scalars(
+        select(PupilWeek).join(
+            keys,
+            and_(
+                PupilWeek.pupil_id == keys.c.pupil_id,
+                PupilWeek.week_commencing == keys.c.week_commencing,
+            ),
         )
     )
-    return {row.pupil_id: register_week_of(row) for row in rows}
+    return {row.pupil_id: register_week_of(row) for row in found}
 
 
 def arrangements_of(session: Session, pupil_ids: Collection[int]) -> dict[int, list[Provision]]:
