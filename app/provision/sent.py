@@ -55,14 +55,15 @@ def latest_versions(
             # A record's versions are written under its child's lock, so the latest has the
             # highest id; after a merge, the record's earlier versions are the merged child's.
             # Asked of the surviving child and of the children merged into it apart, so each
-            # is a probe of the provider's index by child and week: the merged children (few,
-            # from their own index) as an IN list, which both planners probe one by one.
+            # is one probe of the provider's index by child and week.
             ~exists().where(*later_version, later.pupil_id == survivor),
+            # Nested, so that even unplanned (SQLite without statistics) the few children
+            # merged into the survivor are found first, and only their versions probed.
             ~exists().where(
-                *later_version,
-                later.pupil_id.in_(
-                    select(merged.id).where(merged.merged_into == survivor).correlate(child)
-                ),
+                merged.merged_into == survivor,
+                exists()
+                .where(*later_version, later.pupil_id == merged.id)
+                .correlate(ProvisionVersion, merged),
             ),
         )
         .order_by(Revision.number.desc(), ProvisionVersion.id.desc())
