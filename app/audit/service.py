@@ -56,36 +56,6 @@ def upns_read(request: Request, session: Session, upns: Iterable[str]) -> None:
         children_read(request, session.scalars(select(Pupil.id).where(Pupil.upn.in_(wanted))))
 
 
-def record_read(
-    session: Session,
-    who: Principal,
-    pupil_ids: Collection[int],
-    *,
-    action: str,
-    method: str = "GET",
-    path: str = "",
-    query: dict[str, str] | None = None,
-    status: int = 200,
-    address: str | None = None,
-    count: int = 0,
-) -> AuditEvent:
-    """Record that ``who`` read (or wrote, or was refused) these children; for pages as for
-    the API. The event is written in the caller's transaction."""
-    return record_event(
-        session,
-        client_id=who.client_id,
-        role=who.role,
-        pupil_ids=pupil_ids,
-        action=action,
-        method=method,
-        path=path,
-        query=query or {},
-        status=status,
-        address=address,
-        count=count,
-    )
-
-
 def record_event(
     session: Session,
     *,

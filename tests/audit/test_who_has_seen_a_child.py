@@ -3,13 +3,8 @@ refused calls included, so the LA can answer "who has seen this child, and when?
 
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
 
-from app.audit.service import child_ids_for_upn, find_events, record_read
-from app.auth.schemas import Principal, Role
-from app.models import Pupil
 from tests.audit.test_audit_trail import client_id_of, events
 from tests.builders import MONDAY, make_upn, record, submit
 
@@ -93,24 +88,3 @@ def test_anonymous_and_bad_credential_calls_are_recorded(
     found = {(e["action"], e["status"], e["client_id"]) for e in events(client, admin)}
     assert ("list_register", 401, "") in found
     assert ("issue_token", 401, "ghost") in found
-
-
-def test_pages_record_reads_through_the_same_service(app: FastAPI, client: TestClient) -> None:
-    submit_as = Principal(client_id="officer-page", role=Role.la_officer, provider_id=None)
-    with app.state.sessionmaker.begin() as session:
-        session.execute(insert(Pupil).values(upn=CHILD, temporary_upn=False, date_of_birth=MONDAY))
-    with app.state.sessionmaker.begin() as session:
-        [child] = child_ids_for_upn(session, CHILD)
-        record_read(session, submit_as, [child], action="page_child", path=f"/children/{CHILD}")
-    with app.state.sessionmaker() as session:
-        [event] = find_events(
-            session,
-            client_id=None,
-            action=None,
-            pupil_ids=child_ids_for_upn(session, CHILD),
-            first=None,
-            last=None,
-            before_id=None,
-            limit=10,
-        )
-        assert (event.action, event.client_id, event.children) == ("page_child", "officer-page", 1)
