@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, create_engine, or_, select
+from sqlalchemy import Connection, create_engine, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -32,6 +32,7 @@ from app.history.service import RECORD_FIELDS
 from app.models import (
     ClosureDay,
     CurrentState,
+    CurrentTimetable,
     Provider,
     Provision,
     ProvisionRecord,
@@ -68,6 +69,8 @@ from app.register.rules import (
 )
 from app.register.service import load_calendar
 from app.register.tallies import Counted, Tally, TallyKey, cohort_of, leavers, tally_changes
+from app.register.timetables import COLUMNS as TIMETABLE_NAMES
+from app.register.timetables import timetables_of
 
 CENT = Decimal("0.01")
 COPY_CHUNK = 1 << 20
@@ -259,7 +262,6 @@ def bulk_history(
                     judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
                     weeks = []
             judged += _copy(cursor, "pupil_weeks", PUPIL_WEEK_NAMES, weeks)
-        engine.dispose()
         _copy(cursor, "provisions", ARRANGEMENT_NAMES, arrangements)
         _copy(cursor, "tallies", TALLY_NAMES, [copy_line(row) for row in expected.tally_rows()])
         _copy(cursor, "current_states", STATE_NAMES, states)
@@ -267,6 +269,10 @@ def bulk_history(
             "UPDATE register_version SET rules = %s, alert_days = %s", (EDITION, ALERT_DAYS)
         )
         connection.commit()
+        # The timetables the current states rest on, from their weeks' records.
+        with engine.begin() as writer:
+            writer.execute(insert(CurrentTimetable).from_select(TIMETABLE_NAMES, timetables_of()))
+        engine.dispose()
         seconds["derive"] = time.perf_counter() - started
         pupils = _one(cursor.execute("SELECT count(*) FROM pupils"))
     started = time.perf_counter()
@@ -519,6 +525,12 @@ def check_derived_state(url: str, full_time_hours: Decimal) -> dict[str, Any]:
             (tuple(_hashable(v) for v in row) for row in stored(CurrentState, STATE_NAMES, 1)),
             1,
         )
+        # The timetables kept at write time, against those the records give now.
+        results["current_timetables"] = _compare(
+            iter(sorted(tuple(row) for row in sources.execute(timetables_of()))),
+            stored(CurrentTimetable, tuple(TIMETABLE_NAMES), 3),
+            3,
+        )
         # Counts whose changes cancelled out may stay as zero rows; they count nothing.
         results["tallies"] = _compare(
             iter(expected.tally_rows()), stored(WeekTally, TALLY_NAMES, 3, counted), 3
@@ -580,10 +592,14 @@ def check_against_service(url: str, full_time_hours: Decimal, sample: int) -> di
             states = session.scalars(
                 select(CurrentState).where(CurrentState.pupil_id.in_(pupil_ids))
             )
+            timetables = session.scalars(
+                select(CurrentTimetable).where(CurrentTimetable.pupil_id.in_(pupil_ids))
+            )
             return (
                 {tuple(_hashable(getattr(r, c)) for c in PUPIL_WEEK_NAMES) for r in weeks}
                 | {tuple(_hashable(getattr(r, c)) for c in STATE_NAMES) for r in states}
                 | {tuple(getattr(r, c) for c in ARRANGEMENT_NAMES) for r in arrangements}
+                | {tuple(getattr(r, c) for c in TIMETABLE_NAMES) for r in timetables}
                 | {
                     tuple(getattr(r, c) for c in TALLY_NAMES)
                     for r in counts

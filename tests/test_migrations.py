@@ -3,6 +3,7 @@
 import json
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from app.main import create_app
 from app.migrations import alembic_config, upgrade_to_head
 from app.models import Base
 from app.register.tallies import LEFT, RETURNED_FULL_TIME, WEEKS_TO_FULL_TIME
+from tests.builders import make_upn, record, submit, week
 from tests.conftest import ADMIN_ID, ADMIN_SECRET, bearer, get_token
 from tests.summary.leaving import LEAVES_TWICE, take
 
@@ -155,23 +157,29 @@ def leavers_counted(engine: Engine) -> list[tuple[Any, ...]]:
         ]
 
 
+def officer_and_providers(client: TestClient) -> tuple[dict[str, str], tuple[int, int]]:
+    """An LA officer's headers, and two providers."""
+    admin = bearer(get_token(client, ADMIN_ID, ADMIN_SECRET))
+    oak, riverside = (
+        client.post("/api/v1/providers", json={"name": name, "kind": kind}, headers=admin).json()
+        for name, kind in (("Oak", "school"), ("Riverside", "college"))
+    )
+    officer = client.post(
+        "/api/v1/clients", json={"name": "Officer", "role": "la_officer"}, headers=admin
+    ).json()
+    return bearer(get_token(client, officer["client_id"], officer["client_secret"])), (
+        oak["id"],
+        riverside["id"],
+    )
+
+
 def test_the_leavers_counted_from_the_stored_exits_are_those_writes_counted(
     fresh_database_url: str, settings: Settings
 ) -> None:
     fresh = settings.model_copy(update={"database_url": fresh_database_url})
     upgrade_to_head(fresh)
     with TestClient(create_app(fresh)) as client:
-        admin = bearer(get_token(client, ADMIN_ID, ADMIN_SECRET))
-        providers = [
-            client.post("/api/v1/providers", json={"name": name, "kind": kind}, headers=admin)
-            for name, kind in (("Oak", "school"), ("Riverside", "college"))
-        ]
-        officer_client = client.post(
-            "/api/v1/clients", json={"name": "Officer", "role": "la_officer"}, headers=admin
-        ).json()
-        officer = bearer(
-            get_token(client, officer_client["client_id"], officer_client["client_secret"])
-        )
+        officer, providers = officer_and_providers(client)
         # A child who leaves twice; one who leaves in August, comes back and leaves again; one
         # past school age; and a calendar with holidays among their weeks.
         for step in [
@@ -182,7 +190,7 @@ def test_the_leavers_counted_from_the_stored_exits_are_those_writes_counted(
             ("spell", 2, 0, -13, 3, None),
             ("calendar", 1),
         ]:
-            take(client, officer, (providers[0].json()["id"], providers[1].json()["id"]), step)
+            take(client, officer, providers, step)
     engine = create_engine(fresh_database_url)
     try:
         written = leavers_counted(engine)
@@ -194,3 +202,66 @@ def test_the_leavers_counted_from_the_stored_exits_are_those_writes_counted(
         assert leavers_counted(engine) == written
     finally:
         engine.dispose()
+
+
+def test_upgrading_keeps_the_timetables_each_current_state_rests_on(
+    fresh_database_url: str, settings: Settings
+) -> None:
+    fresh = settings.model_copy(update={"database_url": fresh_database_url})
+    upgrade_to_head(fresh)
+    with TestClient(create_app(fresh)) as client:
+        officer, (oak, riverside) = officer_and_providers(client)
+        # Half term in week 2: a record there is not judged, but its end date counts from it.
+        terms = [(week(0), week(1) + timedelta(days=4)), (week(3), week(8) + timedelta(days=4))]
+        calendar = {
+            "terms": [
+                {"name": f"Term {n}", "start_date": str(start), "end_date": str(end)}
+                for n, (start, end) in enumerate(terms)
+            ]
+        }
+        assert client.put("/api/v1/calendar", json=calendar, headers=officer).status_code == 200
+        part_time = {"reasons": ["part_time_timetable"]}
+        submit(
+            client,
+            officer,
+            *(
+                record(make_upn(1), week_commencing=week(n), hours=10, provider_id=oak, **dates)
+                for n, dates in (
+                    (0, {**part_time, "timetable_end_date": str(week(1))}),
+                    (1, part_time),
+                    (2, {**part_time, "timetable_end_date": str(week(6))}),
+                )
+            ),
+            record(
+                make_upn(2),
+                week_commencing=week(1),
+                hours=15,
+                provider_id=riverside,
+                timetable_review_date=str(week(0)),
+            ),
+            record(make_upn(2), week_commencing=week(1), hours=5, provider_id=oak),
+        )
+    engine = create_engine(fresh_database_url)
+    try:
+        written = timetables(engine)
+        assert [(row[4], row[-1]) for row in written] == [(True, True), (False, False)]
+        config = alembic_config(fresh_database_url)
+        command.downgrade(config, "0019")
+        command.upgrade(config, "head")
+        assert timetables(engine) == written
+    finally:
+        engine.dispose()
+
+
+def timetables(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(
+                    "SELECT pupil_id, provider_id, start_week, week_commencing, part_time, "
+                    "timetable_review_date, timetable_end_date, latest_end, ends_after "
+                    "FROM current_timetables ORDER BY pupil_id, provider_id"
+                )
+            )
+        ]

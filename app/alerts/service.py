@@ -6,16 +6,28 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, cached_property, partial
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
 
 from app.alerts.schemas import Alert, AlertList, AlertRule, LateReturn, NamedProvider
 from app.config import Settings
 from app.models import (
     CurrentState,
+    CurrentTimetable,
     DateOfBirthConflict,
     Provider,
     Provision,
@@ -27,7 +39,13 @@ from app.models import (
 )
 from app.register.current import answers_for
 from app.register.facts import REASONS
-from app.register.queries import in_status_week, open_in, register_halves, state_as_at
+from app.register.queries import (
+    in_status_week,
+    monday_after,
+    open_in,
+    register_halves,
+    state_as_at,
+)
 from app.register.rules import (
     WEEK,
     FullTimeHours,
@@ -46,6 +64,7 @@ from app.register.service import (
     register_week_of,
 )
 from app.register.status import provider_names
+from app.register.timetables import end_dates_given, part_time
 from app.returns.service import last_week_due, late_providers
 from app.vocabulary import WHEREABOUTS_UNKNOWN, Reason
 
@@ -88,7 +107,7 @@ def find_alerts(
     (``weekly``: from the register weeks, even where the current states answer)."""
     source = _source(session, as_at, settings, weekly=weekly)
     checks = _Checks(session, as_at, calendar, settings, source)
-    counts = checks.counts(rules)
+    counts = checks.counts(rules, page=limit)
     findings: list[Finding] = []
     for rule in rules:
         if counts[rule] and len(findings) < limit:
@@ -228,6 +247,20 @@ def _each(reason: Callable[[Any], Finding]) -> Callable[[Sequence[Any]], list[Fi
     return lambda rows: [reason(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class _Timetabled:
+    """A part-time timetable rule over the status week's records of open provisions (the
+    columns of ``_Checks._timetables``): which records, since when, and why."""
+
+    condition: Callable[[Any], ColumnElement[bool]]
+    since: Callable[[Any], ColumnElement[date]]
+    finding: Callable[[Any], Finding]
+
+
+# A timetable rule's count, and the first children it finds (a record each, most urgent first).
+Page = tuple[int, list[Any]]
+
+
 class _Checks:
     def __init__(
         self,
@@ -254,14 +287,17 @@ class _Checks:
         )
         self.on_register = self._on_register_rules()
         self.grouped = self._grouped_rules()
+        self.timetabled = self._timetable_rules()
         self.found: dict[AlertRule, list[Pending]] = {}
+        self.pages: dict[AlertRule, Page] = {}
         # Days missed by states carried from an earlier school year, by what they depend on.
         self.carried: dict[tuple[Decimal, bool, Decimal], tuple[Decimal, Decimal, date | None]] = {}
         # Term weeks from a week to this one: asked for each provider late with a return.
         self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
 
-    def counts(self, rules: Sequence[AlertRule]) -> dict[AlertRule, int]:
-        """Each rule's count; the rules over each child's state are counted in one pass."""
+    def counts(self, rules: Sequence[AlertRule], *, page: int) -> dict[AlertRule, int]:
+        """Each rule's count; the rules over each child's state are counted in one pass, the
+        timetable rules in one statement that also keeps each one's first ``page`` findings."""
         judged = [rule for rule in rules if rule in self.on_register]
         counts = dict.fromkeys(rules, 0)
         for part in self.source.on_register if judged else ():
@@ -275,12 +311,17 @@ class _Checks:
         for rule in rules:
             if rule in self.grouped:
                 counts[rule] += len(self._grouped(rule))
+        self.pages = self._timetables([r for r in rules if r in self.timetabled], page=page)
+        for rule, (found, _) in self.pages.items():
+            counts[rule] += found
         return counts
 
     def first(self, rule: AlertRule, limit: int) -> list[Finding]:
         """The rule's first ``limit`` findings, longest-standing first."""
         grouped = self._grouped(rule)[:limit] if rule in self.grouped else []
         findings = [write() for _, write in grouped]
+        if rule in self.pages:
+            findings += [self.timetabled[rule].finding(row) for row in self.pages[rule][1][:limit]]
         if rule in self.on_register:
             check = self.on_register[rule]
             findings += check.findings(
@@ -314,6 +355,8 @@ class _Checks:
             )
         for rule in self.grouped:
             findings += [write() for (_, child), write in self._grouped(rule) if child == pupil_id]
+        for rule, (_, rows) in self._timetables(list(self.timetabled), pupil_id=pupil_id).items():
+            findings += [self.timetabled[rule].finding(row) for row in rows]
         return findings
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
@@ -368,12 +411,9 @@ class _Checks:
         """Rules whose findings come from more than a child's state, found in full (one per
         child, the longest-standing)."""
         return {
-            AlertRule.part_time_timetable_overdue: self._overdue_timetables,
             AlertRule.no_return: self._no_returns,
             AlertRule.whereabouts_unknown: self._whereabouts_unknown,
             AlertRule.missed_school_days: self._missed_school_days,
-            AlertRule.part_time_timetable_without_limit: self._timetables_without_limit,
-            AlertRule.part_time_timetable_past_end: self._timetables_past_end,
             AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
         }
 
@@ -440,21 +480,6 @@ class _Checks:
         if rule not in self.found:
             self.found[rule] = sorted(self.grouped[rule](), key=lambda pending: pending[0])
         return self.found[rule]
-
-    def _overdue_timetables(self) -> list[Pending]:
-        """Below full time with a record whose timetable review or end date has passed, while
-        that provider's provision is open: since the end date if that has passed, else the
-        review date."""
-        return _first_per_child(
-            _pending(
-                row.end if self._ended(row) else row.review,
-                row.pupil_id,
-                partial(self._overdue, row),
-            )
-            for row in self._status_week_timetables
-            if row.overdue
-            and any(day is not None and day < self.as_at for day in (row.review, row.end))
-        )
 
     def _missed_school_days(self) -> list[Pending]:
         """Rule 11: school days missed this school year reached the LA's figure, judged from
@@ -578,58 +603,149 @@ class _Checks:
             since,
         )
 
-    @cached_property
-    def _status_week_timetables(self) -> list[Any]:
-        """The status week's records, of open provisions, of each child whose state names a
-        part-time timetable, or who is below full time past a timetable's review or end date
-        (``overdue``): the provider, week, review and end dates, the arrangement's first week,
-        and the latest end date that provider gave for the child (read from an index of the
-        records with one). Read once for the three timetable rules."""
+    def _timetable_rules(self) -> dict[AlertRule, _Timetabled]:
+        as_at = self.as_at
+        return {
+            # Below full time past a timetable's review or end date, while that provider's
+            # provision is open: since the end date if that has passed, else the review date.
+            AlertRule.part_time_timetable_overdue: _Timetabled(
+                lambda t: and_(t.overdue, or_(t.review < as_at, t.end < as_at)),
+                lambda t: case((t.end < as_at, t.end), else_=t.review),
+                self._overdue,
+            ),
+            # Rule 13: the provider's current part-time timetable has no end date.
+            AlertRule.part_time_timetable_without_limit: _Timetabled(
+                lambda t: and_(t.part_time, t.end.is_(None)),
+                lambda t: t.start_week,
+                self._without_limit,
+            ),
+            # Rule 13: a part-time timetable still reported for weeks after the latest end date
+            # that provider gave for the child.
+            AlertRule.part_time_timetable_past_end: _Timetabled(
+                lambda t: and_(t.part_time, t.week_commencing > t.latest_end),
+                lambda t: monday_after(t.latest_end),
+                self._past_end,
+            ),
+        }
+
+    def _timetables(
+        self, rules: Sequence[AlertRule], *, page: int | None = None, pupil_id: int | None = None
+    ) -> dict[AlertRule, Page]:
+        """Each timetable rule's count and first ``page`` findings (or one child's), in one
+        statement. Each rule keeps a child's most urgent record (of equals, the lowest
+        provider's), and ranks the children by it."""
+        if not rules:
+            return {}
         bit = 1 << REASONS.index(Reason.part_time_timetable)
-        given = aliased(ProvisionRecord)
-        latest_end = (
-            select(func.max(given.timetable_end_date))
-            .where(
-                given.pupil_id == ProvisionRecord.pupil_id,
-                given.provider_id == ProvisionRecord.provider_id,
-                given.timetable_end_date.is_not(None),
-                given.week_commencing <= self.week,
-            )
-            .scalar_subquery()
-        )
         state = self.state
         overdue = and_(state.below_threshold, state.timetable_due < self.as_at)
-        rows = [
-            row
-            for part in self.source.on_register
-            for row in self.session.execute(
+        child = [state.pupil_id == pupil_id] if pupil_id is not None else []
+        records = union_all(
+            *(
+                self._status_week_timetables(overdue).where(
+                    part, or_(state.reasons.op("&")(bit) != 0, overdue), *child
+                )
+                for part in self.source.on_register
+            )
+        ).cte("timetables")
+        t = records.c
+        found = union_all(
+            *(
+                select(
+                    literal(rule.name).label("rule"),
+                    *t,
+                    self.timetabled[rule].since(t).label("since"),
+                ).where(self.timetabled[rule].condition(t))
+                for rule in rules
+            )
+        ).subquery()
+        first = select(
+            found,
+            func.row_number()
+            .over(
+                partition_by=(found.c.rule, found.c.pupil_id),
+                order_by=(found.c.since, found.c.provider_id),
+            )
+            .label("rank"),
+        ).subquery()
+        placed = (
+            select(
+                first,
+                func.count().over(partition_by=first.c.rule).label("found"),
+                func.row_number()
+                .over(partition_by=first.c.rule, order_by=(first.c.since, first.c.pupil_id))
+                .label("place"),
+            )
+            .where(first.c.rank == 1)
+            .subquery()
+        )
+        query = select(placed).order_by(placed.c.rule, placed.c.place)
+        if page is not None:
+            # At least one row, which carries the count.
+            query = query.where(placed.c.place <= max(page, 1))
+        found_by: dict[AlertRule, int] = dict.fromkeys(rules, 0)
+        listed: dict[AlertRule, list[Any]] = {rule: [] for rule in rules}
+        for row in self.session.execute(query):
+            found_by[AlertRule[row.rule]] = row.found
+            listed[AlertRule[row.rule]].append(row)
+        return {rule: (found_by[rule], listed[rule]) for rule in rules}
+
+    def _status_week_timetables(self, overdue: ColumnElement[bool]) -> Select[Any]:
+        """The status week's records that open provisions, of children whose state names a
+        part-time timetable or who are below full time past a timetable's review or end date
+        (``overdue``): the provider, week, review and end dates, the arrangement's first week,
+        and the latest end date that provider gave for the child by the week asked about. For
+        current states, from the timetables kept with them."""
+        state, week = self.state, self.week
+        if not self.source.current:
+            given, same_pair = end_dates_given()
+            return (
                 select(
                     state.pupil_id,
                     ProvisionRecord.provider_id,
                     ProvisionRecord.week_commencing,
                     ProvisionRecord.timetable_review_date.label("review"),
                     ProvisionRecord.timetable_end_date.label("end"),
-                    # Reason codes are a JSON list of strings: is this one among them.
-                    cast(ProvisionRecord.reasons, String)
-                    .contains(f'"{Reason.part_time_timetable.value}"')
-                    .label("part_time"),
+                    part_time().label("part_time"),
                     Provision.start_week,
-                    latest_end.label("latest_end"),
+                    select(func.max(given.timetable_end_date))
+                    .where(same_pair, given.week_commencing <= week)
+                    .scalar_subquery()
+                    .label("latest_end"),
                     overdue.label("overdue"),
                 )
                 .join(ProvisionRecord, in_status_week(state))
-                .join(Provision, _open_provision(self.week))
-                .where(part, or_(state.reasons.op("&")(bit) != 0, overdue))
+                .join(Provision, _open_provision(week))
             )
-        ]
-        return sorted(rows, key=lambda row: (row.pupil_id, row.provider_id))
-
-    def _timetables_without_limit(self) -> list[Pending]:
-        """Rule 13: the provider's current part-time timetable has no end date."""
-        return _first_per_child(
-            _pending(row.start_week, row.pupil_id, partial(self._without_limit, row))
-            for row in self._status_week_timetables
-            if row.part_time and row.end is None
+        kept = CurrentTimetable
+        given, same_pair = end_dates_given(kept)
+        # An end date given in a later (holiday) week counts from that week.
+        latest_end = case(
+            (
+                kept.ends_after,
+                select(func.max(given.timetable_end_date))
+                .where(same_pair, given.week_commencing <= week)
+                .scalar_subquery(),
+            ),
+            else_=kept.latest_end,
+        )
+        return select(
+            state.pupil_id,
+            kept.provider_id,
+            kept.week_commencing,
+            kept.timetable_review_date.label("review"),
+            kept.timetable_end_date.label("end"),
+            kept.part_time,
+            kept.start_week,
+            latest_end.label("latest_end"),
+            overdue.label("overdue"),
+        ).join(
+            kept,
+            and_(
+                kept.pupil_id == state.pupil_id,
+                kept.start_week <= week,
+                or_(kept.provision_end.is_(None), kept.provision_end >= week),
+            ),
         )
 
     def _without_limit(self, row: Any) -> Finding:
@@ -641,15 +757,6 @@ class _Checks:
             "with a review date and the parent's agreement.",
             row.start_week,
             (row.provider_id,),
-        )
-
-    def _timetables_past_end(self) -> list[Pending]:
-        """Rule 13: a part-time timetable still reported for weeks after the latest end date
-        that provider gave for the child."""
-        return _first_per_child(
-            _pending(monday_of(row.latest_end) + WEEK, row.pupil_id, partial(self._past_end, row))
-            for row in self._status_week_timetables
-            if row.part_time and row.latest_end is not None and row.week_commencing > row.latest_end
         )
 
     def _past_end(self, row: Any) -> Finding:

@@ -10,6 +10,7 @@ from app.models.providers import Provider
 from app.models.provision import Provision, ProvisionEnd, ProvisionRecord
 from app.models.pupils import (
     CurrentState,
+    CurrentTimetable,
     DateOfBirthConflict,
     Pupil,
     PupilWeek,
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "ClosureDay",
     "CurrentState",
+    "CurrentTimetable",
     "DateOfBirthConflict",
     "NilReturn",
     "Person",

@@ -212,6 +212,30 @@ class CurrentState(Base):
     left_register_on: Mapped[date | None] = mapped_column(Date)
 
 
+class CurrentTimetable(Base):
+    """Derived, kept current with the current states (app/register/timetables.py): each record
+    of a current state's week that names a part-time timetable or a review or end date, once
+    for each arrangement of its provider not ended before that week, with the latest end date
+    the provider gave by then. Rule 13's alerts as at this week or later read these rows, not
+    the records."""
+
+    __tablename__ = "current_timetables"
+
+    pupil_id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(primary_key=True)
+    # The arrangement: open in a week asked about when it started by then and has not ended.
+    start_week: Mapped[date] = mapped_column(Date, primary_key=True)
+    provision_end: Mapped[date | None] = mapped_column(Date)
+    week_commencing: Mapped[date] = mapped_column(Date)
+    part_time: Mapped[bool]
+    timetable_review_date: Mapped[date | None] = mapped_column(Date)
+    timetable_end_date: Mapped[date | None] = mapped_column(Date)
+    latest_end: Mapped[date | None] = mapped_column(Date)
+    # The provider gave an end date in a later week (a holiday's record, which is not judged):
+    # the latest end date as at a week is then read from the records.
+    ends_after: Mapped[bool]
+
+
 class WeekTally(Base):
     """Derived, kept current at write time: how one week changes one of the register's counts
     (app/register/tallies.py). A count as at a week is the sum of its changes up to it."""

@@ -40,6 +40,7 @@ from app.register.rules import (
     week_missed_reached,
 )
 from app.register.service import JUDGEMENT_COLUMNS, register_week_of
+from app.register.timetables import keep_timetables
 
 # A current state's columns, typed as the table has them: first those it copies from the
 # latest judgement, then its own (when school days missed reach the figure, the exit after it).
@@ -88,8 +89,21 @@ def keep_current(
     alert_days: int,
     calendar: SchoolCalendar,
 ) -> None:
-    """Replace the current state of each re-judged child: from their latest judgement in hand,
-    or (``unread``: none in hand) read from their register weeks; a child with none loses it."""
+    """Replace the current state of each re-judged child, and the timetables it rests on: from
+    their latest judgement in hand, or (``unread``: none in hand) read from their register
+    weeks; a child with none loses them."""
+    _keep_states(session, latest, unread, alert_days=alert_days, calendar=calendar)
+    keep_timetables(session, children(session, "timetabled", sorted({*latest, *unread})))
+
+
+def _keep_states(
+    session: Session,
+    latest: Mapping[int, Latest],
+    unread: Mapping[int, FullTimeHours],
+    *,
+    alert_days: int,
+    calendar: SchoolCalendar,
+) -> None:
     read = _read_latest(session, unread)
     gone = sorted(set(unread) - set(read))
     if gone:

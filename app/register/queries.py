@@ -3,8 +3,11 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, Subquery, and_, exists, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import Provision, ProvisionRecord, Pupil, PupilWeek
 from app.register.facts import SCHOOL_MASK
@@ -117,3 +120,22 @@ def open_in(week_commencing: date) -> ColumnElement[bool]:
         Provision.start_week <= week_commencing,
         or_(Provision.end_date.is_(None), Provision.end_date >= week_commencing),
     )
+
+
+class monday_after(FunctionElement[date]):
+    """The Monday after a date's week: the first week after it."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(monday_after, "postgresql")
+def _monday_after_postgresql(element: monday_after, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(element.clauses, **kw)
+    return f"({day} + (8 - CAST(EXTRACT(ISODOW FROM {day}) AS INTEGER)))"
+
+
+@compiles(monday_after, "sqlite")
+def _monday_after_sqlite(element: monday_after, compiler: SQLCompiler, **kw: Any) -> str:
+    # The next Monday on or after the following day.
+    return f"date({compiler.process(element.clauses, **kw)}, '+1 day', 'weekday 1')"

@@ -18,16 +18,23 @@ from app.alerts.schemas import AlertRule
 from app.alerts.service import find_alerts
 from app.config import Settings
 from app.extracts.service import extract_rows
-from app.models import CurrentState, Pupil, PupilWeek
+from app.models import CurrentState, CurrentTimetable, Pupil, PupilWeek
 from app.register.current import COPIED, STATE_COLUMNS, answers_for, state_from_history
 from app.register.rejudge import project_if_behind
 from app.register.rules import WEEK, WeekJudgement, missed_as_at, monday_of, school_year_starts
 from app.register.service import load_calendar, register_week_of
+from app.register.timetables import COLUMNS as TIMETABLE_COLUMNS
+from app.register.timetables import timetables_of
 from tests.builders import make_upn, record, week
 
 Headers = dict[str, str]
 NAMES = ("week_commencing", "exit_reason", "left_register_on", *(n for n, _ in COPIED))
 SINCE = [name for name, _ in STATE_COLUMNS].index("missed_since")
+TIMETABLE_KEY = (
+    CurrentTimetable.pupil_id,
+    CurrentTimetable.provider_id,
+    CurrentTimetable.start_week,
+)
 HALF_TERMS = {
     "terms": [
         {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
@@ -60,6 +67,8 @@ sends = st.tuples(
     st.sampled_from([0, 2.5, 10, 20, 25, 30, 45]),
     st.sampled_from([None, 0, 5]),  # hours attended, at most offered
     st.sampled_from([[], ["medical"], ["part_time_timetable"], ["suspension"]]),
+    # A timetable's review and end weeks: passed, ahead of some weeks asked about, or none.
+    st.sampled_from([(None, None), (2, None), (None, 4), (3, 12), (12, None), (None, 13)]),
 )
 withdrawals = st.tuples(
     st.just("withdraw"), st.integers(0, 1), st.integers(0, 1), st.integers(0, 10)
@@ -87,12 +96,15 @@ class Children:
         kind, child, *rest = operation
         upn, born = self.upns[child], self.born[child]
         if kind == "send":
-            provider, n, hours, attended, reasons = rest
+            provider, n, hours, attended, reasons, (review, end) = rest
             extra: dict[str, Any] = {}
             if reasons == ["suspension"]:
                 extra = {"exclusion_type": "suspension", "exclusion_start_date": str(week(n))}
             elif reasons:
                 extra = {"reasons": reasons}
+            for field, n_th in (("timetable_review_date", review), ("timetable_end_date", end)):
+                if n_th is not None:
+                    extra[field] = str(week(n_th) + timedelta(days=2))
             if attended is not None:
                 extra["hours_attended"] = min(attended, hours)
             response = self.client.post(
@@ -193,6 +205,11 @@ def assert_current_states_agree(app: FastAPI, config: Settings) -> None:
             for state in session.scalars(select(CurrentState))
         }
         assert stored == expected
+        # The timetables kept with them are those their weeks' records give now.
+        kept = session.scalars(select(CurrentTimetable))
+        assert sorted(tuple(getattr(row, name) for name in TIMETABLE_COLUMNS) for row in kept) == (
+            sorted(tuple(row) for row in session.execute(timetables_of()))
+        )
         for pupil_id, state in stored.items():
             [row] = [row for row in history[pupil_id] if row.week_commencing == state[1]]
             latest = register_week_of(row)

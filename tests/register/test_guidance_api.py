@@ -102,6 +102,30 @@ def test_a_part_time_timetable_without_an_end_and_one_past_its_end(
     assert "2026-09-25" in past["reason"]
 
 
+def test_an_end_date_agreed_in_the_half_term_counts_from_that_week(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    half_terms = {
+        "terms": [
+            {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
+            {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
+        ],
+        "closures": [],
+    }
+    assert client.put("/api/v1/calendar", json=half_terms, headers=officer).status_code == 200
+    timetable = {"reasons": ["part_time_timetable"], "timetable_end_date": "2026-10-09"}
+    submit(client, officer, sent(school, 5, 12, **timetable), sent(school, 6, 12, **timetable))
+    # Weeks 5 and 6 are reported after the agreed end; week 7 is half term.
+    [past] = alerts(client, officer, week(7), "part_time_timetable_past_end")
+    assert past["since"] == week(5).isoformat()
+    # A record for the half-term week, which is not judged, agrees a later end date: from that
+    # week the timetable reported on 19 October is within it.
+    extended = timetable | {"timetable_end_date": "2026-11-20"}
+    submit(client, officer, sent(school, 7, 12, **extended))
+    assert alerts(client, officer, week(6), "part_time_timetable_past_end") != []
+    assert alerts(client, officer, week(7), "part_time_timetable_past_end") == []
+
+
 def test_impossible_weeks_are_alerted_until_corrected(
     client: TestClient, officer: Headers, school: dict[str, Any], college: dict[str, Any]
 ) -> None:
