@@ -120,7 +120,7 @@ def alerts_for_child(
 ) -> list[Finding]:
     """The alerts one child is on as at the day (a child's page)."""
     source = _source(session, as_at, settings)
-    return _Checks(session, as_at, calendar, settings, source).for_child(pupil_id)
+    return _Checks(session, as_at, calendar, settings, source, child=pupil_id).for_child()
 
 
 @dataclass(frozen=True)
@@ -269,8 +269,12 @@ class _Checks:
         calendar: SchoolCalendar,
         settings: Settings,
         source: _Source,
+        *,
+        child: int | None = None,
     ) -> None:
+        """``child``: every rule asks about that child alone."""
         self.session, self.as_at, self.calendar, self.settings = session, as_at, calendar, settings
+        self.child = child
         self.source, self.state = source, source.state
         self.week = monday_of(as_at)
         # What a finding says of a child's state: in the index each source reads.
@@ -338,8 +342,9 @@ class _Checks:
             )
         return sorted(findings, key=_urgency)[:limit]
 
-    def for_child(self, pupil_id: int) -> list[Finding]:
-        """Every rule's findings for one child (an index probe each for rules over states)."""
+    def for_child(self) -> list[Finding]:
+        """Every rule's findings for the one child asked about (an index probe each for rules
+        over states)."""
         findings = []
         for check in self.on_register.values():
             findings += check.findings(
@@ -348,16 +353,20 @@ class _Checks:
                     for part in self.source.on_register
                     for row in self.session.execute(
                         select(*self.listed).where(
-                            part, check.condition, self.state.pupil_id == pupil_id
+                            part, check.condition, *self._only(self.state.pupil_id)
                         )
                     )
                 ]
             )
         for rule in self.grouped:
-            findings += [write() for (_, child), write in self._grouped(rule) if child == pupil_id]
-        for rule, (_, rows) in self._timetables(list(self.timetabled), pupil_id=pupil_id).items():
+            findings += [write() for _, write in self._grouped(rule)]
+        for rule, (_, rows) in self._timetables(list(self.timetabled)).items():
             findings += [self.timetabled[rule].finding(row) for row in rows]
         return findings
+
+    def _only(self, pupil_id: Any) -> list[ColumnElement[bool]]:
+        """The condition that a rule's rows are of the child asked about, if one is."""
+        return [] if self.child is None else [pupil_id == self.child]
 
     def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
         settings, calendar, week, state = self.settings, self.calendar, self.week, self.state
@@ -499,7 +508,7 @@ class _Checks:
         # Children who reached it this school year: their full-time hours, latest judgement and
         # days missed (all, health needs).
         reached: dict[int, tuple[FullTimeHours, WeekJudgement, tuple[Decimal, Decimal]]] = {}
-        for row in self._states_judged(missing, *carried):
+        for row in self._states_judged(missing, *carried, *self._only(self.state.pupil_id)):
             full = full_time.of(row.date_of_birth)
             latest = register_week_of(row)
             assert isinstance(latest, WeekJudgement)
@@ -629,9 +638,9 @@ class _Checks:
         }
 
     def _timetables(
-        self, rules: Sequence[AlertRule], *, page: int | None = None, pupil_id: int | None = None
+        self, rules: Sequence[AlertRule], *, page: int | None = None
     ) -> dict[AlertRule, Page]:
-        """Each timetable rule's count and first ``page`` findings (or one child's), in one
+        """Each timetable rule's count and first ``page`` findings (or all), in one
         statement. Each rule keeps a child's most urgent record (of equals, the lowest
         provider's), and ranks the children by it."""
         if not rules:
@@ -639,11 +648,10 @@ class _Checks:
         bit = 1 << REASONS.index(Reason.part_time_timetable)
         state = self.state
         overdue = and_(state.below_threshold, state.timetable_due < self.as_at)
-        child = [state.pupil_id == pupil_id] if pupil_id is not None else []
         records = union_all(
             *(
                 self._status_week_timetables(overdue).where(
-                    part, or_(state.reasons.op("&")(bit) != 0, overdue), *child
+                    part, or_(state.reasons.op("&")(bit) != 0, overdue), *self._only(state.pupil_id)
                 )
                 for part in self.source.on_register
             )
@@ -792,7 +800,11 @@ class _Checks:
                 Pupil.date_of_birth,
             )
             .join(Pupil, Pupil.id == DateOfBirthConflict.pupil_id)
-            .where(DateOfBirthConflict.date_of_birth_sent != Pupil.date_of_birth, ~sent_since)
+            .where(
+                DateOfBirthConflict.date_of_birth_sent != Pupil.date_of_birth,
+                ~sent_since,
+                *self._only(DateOfBirthConflict.pupil_id),
+            )
             .order_by(DateOfBirthConflict.pupil_id, DateOfBirthConflict.seen_at.desc())
         )
         return _first_per_child(
@@ -878,6 +890,7 @@ class _Checks:
                 Provision.start_week <= week,
                 last < cutoff,
                 on_register,
+                *self._only(Provision.pupil_id),
             )
             .order_by(Provision.pupil_id, Provision.provider_id)
         ):
@@ -909,7 +922,9 @@ class _Checks:
     def _whereabouts_unknown(self) -> list[Pending]:
         rows = self.session.execute(
             select(self.state.pupil_id, self.state.exit_reason, self.state.left_register_on).where(
-                self.source.left, self.state.exit_reason.in_(UNKNOWN)
+                self.source.left,
+                self.state.exit_reason.in_(UNKNOWN),
+                *self._only(self.state.pupil_id),
             )
         )
         return [

@@ -92,18 +92,6 @@ def keep_current(
     """Replace the current state of each re-judged child, and the timetables it rests on: from
     their latest judgement in hand, or (``unread``: none in hand) read from their register
     weeks; a child with none loses them."""
-    _keep_states(session, latest, unread, alert_days=alert_days, calendar=calendar)
-    keep_timetables(session, children(session, "timetabled", sorted({*latest, *unread})))
-
-
-def _keep_states(
-    session: Session,
-    latest: Mapping[int, Latest],
-    unread: Mapping[int, FullTimeHours],
-    *,
-    alert_days: int,
-    calendar: SchoolCalendar,
-) -> None:
     read = _read_latest(session, unread)
     gone = sorted(set(unread) - set(read))
     if gone:
@@ -112,8 +100,6 @@ def _keep_states(
         pupil_id: Latest(row, week, exit, [], week.week_commencing, unread[pupil_id])
         for pupil_id, (row, week, exit) in read.items()
     }
-    if not kept:
-        return
     days = Decimal(alert_days)
     replaced = children(session, "replaced", sorted(kept))
     old = {
@@ -141,6 +127,7 @@ def _keep_states(
         calendar=calendar,
     )
     _store(session, [_row(state, since[pupil_id]) for pupil_id, state in sorted(kept.items())])
+    keep_timetables(session, children(session, "timetabled", sorted({*latest, *unread})))
 
 
 def _read_latest(

@@ -35,8 +35,9 @@ def part_time(record: Any = ProvisionRecord) -> ColumnElement[bool]:
     return cast(record.reasons, String).contains(f'"{Reason.part_time_timetable.value}"')
 
 
-def end_dates_given(record: Any = ProvisionRecord) -> Any:
-    """That provider's records for the child that give a timetable end date (an index's)."""
+def end_dates_given(record: Any = ProvisionRecord) -> tuple[Any, ColumnElement[bool]]:
+    """Another alias of the records, and the condition that its row is one of the record's
+    provider's for the child that gives a timetable end date (an index of those serves it)."""
     given = aliased(ProvisionRecord)
     return given, and_(
         given.pupil_id == record.pupil_id,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.alerts.schemas import AlertRule
-from app.alerts.service import find_alerts
+from app.alerts.service import alerts_for_child, find_alerts
 from app.config import Settings
 from app.extracts.service import extract_rows
 from app.models import CurrentState, CurrentTimetable, Pupil, PupilWeek
@@ -229,7 +229,7 @@ def assert_alerts_agree(
     app: FastAPI, config: Settings, as_at: date, *, current: bool = True
 ) -> None:
     """The alerts and the extract read from the current states are those read from the
-    register weeks."""
+    register weeks, and each child's alerts are theirs among them."""
     with app.state.sessionmaker() as session:
         assert answers_for(session, as_at, alert_days=config.missed_school_days_alert) is current
         rules = [r for r in AlertRule if r is not AlertRule.provider_return_missing]
@@ -247,6 +247,18 @@ def assert_alerts_agree(
         ]
         assert found[0].counts == found[1].counts
         assert sorted(found[0].findings, key=repr) == sorted(found[1].findings, key=repr)
+        # A child's page shows the alerts the list gives that child, asking about them alone.
+        for pupil_id in session.scalars(select(Pupil.id)):
+            assert sorted(
+                alerts_for_child(
+                    session,
+                    pupil_id=pupil_id,
+                    as_at=as_at,
+                    calendar=load_calendar(session),
+                    settings=config,
+                ),
+                key=repr,
+            ) == sorted((f for f in found[0].findings if f.pupil_id == pupil_id), key=repr)
         # The inspection extract too, row for row in the register's order.
         calendar = load_calendar(session)
         from_states, from_weeks = (

@@ -13,6 +13,14 @@ from tests.provision import RECORDS, Headers, assert_problem, status_of
 
 CHILD = make_upn(95)
 FRIDAY = timedelta(days=4)
+# Autumn term 2026 with half term in week 7 (26 October).
+HALF_TERMS = {
+    "terms": [
+        {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
+        {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
+    ],
+    "closures": [],
+}
 
 
 def sent(provider: dict[str, Any], n: int, hours: float, **extra: Any) -> dict[str, Any]:
@@ -22,14 +30,7 @@ def sent(provider: dict[str, Any], n: int, hours: float, **extra: Any) -> dict[s
 def test_fifteen_days_missed_across_two_half_terms_for_health_needs(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
-    half_terms = {
-        "terms": [
-            {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
-            {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
-        ],
-        "closures": [],
-    }
-    assert client.put("/api/v1/calendar", json=half_terms, headers=officer).status_code == 200
+    assert client.put("/api/v1/calendar", json=HALF_TERMS, headers=officer).status_code == 200
     medical = {"reasons": ["medical"], "provision_type": "hospital_education"}
     submit(client, officer, *(sent(school, n, 25) for n in range(5)))
     submit(client, officer, sent(school, 5, 0, **medical), sent(school, 6, 0, **medical))
@@ -105,14 +106,7 @@ def test_a_part_time_timetable_without_an_end_and_one_past_its_end(
 def test_an_end_date_agreed_in_the_half_term_counts_from_that_week(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
-    half_terms = {
-        "terms": [
-            {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
-            {"name": "Autumn 2", "start_date": "2026-11-02", "end_date": "2026-12-18"},
-        ],
-        "closures": [],
-    }
-    assert client.put("/api/v1/calendar", json=half_terms, headers=officer).status_code == 200
+    assert client.put("/api/v1/calendar", json=HALF_TERMS, headers=officer).status_code == 200
     timetable = {"reasons": ["part_time_timetable"], "timetable_end_date": "2026-10-09"}
     submit(client, officer, sent(school, 5, 12, **timetable), sent(school, 6, 12, **timetable))
     # Weeks 5 and 6 are reported after the agreed end; week 7 is half term.
