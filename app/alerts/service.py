@@ -234,13 +234,15 @@ def _source(session: Session, as_at: date, settings: Settings, *, weekly: bool =
 
 
 @dataclass(frozen=True)
-class _OnRegister:
+class _OnState:
     """A rule over each child's state as at the week: which children, since when (the
-    column the list is ordered by), and why (for the rows listed, read together)."""
+    column the list is ordered by), and why (for the rows listed, read together); of children
+    on the register, or (``left``) of those who left it."""
 
     condition: ColumnElement[bool]
     order: tuple[Any, ...]
     findings: Callable[[Sequence[Any]], list[Finding]]
+    left: bool = False
 
 
 def _each(reason: Callable[[Any], Finding]) -> Callable[[Sequence[Any]], list[Finding]]:
@@ -287,9 +289,11 @@ class _Checks:
             state.excluded_from,
             state.suspended_from,
             state.suspensions,
+            state.exit_reason,
+            state.left_register_on,
             *((state.missed_since,) if source.current else ()),
         )
-        self.on_register = self._on_register_rules()
+        self.on_state = self._state_rules()
         self.grouped = self._grouped_rules()
         self.timetabled = self._timetable_rules()
         self.found: dict[AlertRule, list[Pending]] = {}
@@ -300,18 +304,20 @@ class _Checks:
         self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
 
     def counts(self, rules: Sequence[AlertRule], *, page: int) -> dict[AlertRule, int]:
-        """Each rule's count; the rules over each child's state are counted in one pass, the
+        """Each rule's count; the rules over each child's state are counted in a pass over
+        children on the register and one over those who left, the
         timetable rules in one statement that also keeps each one's first ``page`` findings."""
-        judged = [rule for rule in rules if rule in self.on_register]
         counts = dict.fromkeys(rules, 0)
-        for part in self.source.on_register if judged else ():
-            row = self.session.execute(
-                select(
-                    *(func.count().filter(self.on_register[rule].condition) for rule in judged)
-                ).where(part)
-            ).one()
-            for rule, count in zip(judged, row, strict=True):
-                counts[rule] += count
+        for left in (False, True):
+            judged = [r for r in rules if r in self.on_state and self.on_state[r].left is left]
+            for part in self._parts(left) if judged else ():
+                row = self.session.execute(
+                    select(
+                        *(func.count().filter(self.on_state[rule].condition) for rule in judged)
+                    ).where(part)
+                ).one()
+                for rule, count in zip(judged, row, strict=True):
+                    counts[rule] += count
         for rule in rules:
             if rule in self.grouped:
                 counts[rule] += len(self._grouped(rule))
@@ -326,12 +332,12 @@ class _Checks:
         findings = [write() for _, write in grouped]
         if rule in self.pages:
             findings += [self.timetabled[rule].finding(row) for row in self.pages[rule][1][:limit]]
-        if rule in self.on_register:
-            check = self.on_register[rule]
+        if rule in self.on_state:
+            check = self.on_state[rule]
             findings += check.findings(
                 [
                     row
-                    for part in self.source.on_register
+                    for part in self._parts(check.left)
                     for row in self.session.execute(
                         select(*self.listed)
                         .where(part, check.condition)
@@ -346,11 +352,11 @@ class _Checks:
         """Every rule's findings for the one child asked about (an index probe each for rules
         over states)."""
         findings = []
-        for check in self.on_register.values():
+        for check in self.on_state.values():
             findings += check.findings(
                 [
                     row
-                    for part in self.source.on_register
+                    for part in self._parts(check.left)
                     for row in self.session.execute(
                         select(*self.listed).where(
                             part, check.condition, *self._only(self.state.pupil_id)
@@ -364,11 +370,16 @@ class _Checks:
             findings += [self.timetabled[rule].finding(row) for row in rows]
         return findings
 
+    def _parts(self, left: bool) -> tuple[ColumnElement[bool], ...]:
+        """The children a rule over states reads, each part served by an index: those on the
+        register, or those who left it."""
+        return (self.source.left,) if left else self.source.on_register
+
     def _only(self, pupil_id: Any) -> list[ColumnElement[bool]]:
         """The condition that a rule's rows are of the child asked about, if one is."""
         return [] if self.child is None else [pupil_id == self.child]
 
-    def _on_register_rules(self) -> dict[AlertRule, _OnRegister]:
+    def _state_rules(self) -> dict[AlertRule, _OnState]:
         settings, calendar, week, state = self.settings, self.calendar, self.week, self.state
         rules = {}
         # Full-time provision is due from the n-th school day of a permanent exclusion: so for
@@ -376,13 +387,13 @@ class _Checks:
         day = settings.exclusion_provision_school_day
         excluded_by = calendar.nth_school_day(self.as_at, day, step=-1)
         if excluded_by is not None:
-            rules[AlertRule.permanent_exclusion_not_full_time] = _OnRegister(
+            rules[AlertRule.permanent_exclusion_not_full_time] = _OnState(
                 and_(state.below_threshold, state.excluded_from <= excluded_by),
                 (state.excluded_from, state.pupil_id),
                 _each(self._excluded),
             )
             # Rule 12: a suspension, as a permanent exclusion, from the same school day.
-            rules[AlertRule.suspension_not_full_time] = _OnRegister(
+            rules[AlertRule.suspension_not_full_time] = _OnState(
                 and_(state.below_threshold, state.suspended_from <= excluded_by),
                 (state.suspended_from, state.pupil_id),
                 _each(self._suspended),
@@ -390,23 +401,30 @@ class _Checks:
         limit = settings.long_run_weeks
         began_by = calendar.term_week_ending(week, limit + 1)
         if began_by is not None:
-            rules[AlertRule.below_threshold_beyond_limit] = _OnRegister(
+            rules[AlertRule.below_threshold_beyond_limit] = _OnState(
                 and_(state.below_threshold, state.below_since <= began_by),
                 (state.below_since, state.pupil_id),
                 _each(self._long_run),
             )
-        rules[AlertRule.implausible_hours] = _OnRegister(
+        rules[AlertRule.implausible_hours] = _OnState(
             state.total_hours > settings.max_weekly_hours,
             (state.week_commencing, state.pupil_id),
             _each(self._implausible),
         )
-        rules[AlertRule.no_school_on_roll] = _OnRegister(
+        rules[AlertRule.no_school_on_roll] = _OnState(
             ~state.on_roll, (state.pupil_id,), _each(self._no_school_on_roll)
+        )
+        # Left with their whereabouts unknown: an alert until a destination is recorded.
+        rules[AlertRule.whereabouts_unknown] = _OnState(
+            state.exit_reason.in_(UNKNOWN),
+            (state.left_register_on, state.pupil_id),
+            _each(self._unknown),
+            left=True,
         )
         if self.source.current:
             # Rule 11 from the week kept with each state of this school year; states carried
             # from an earlier year are judged apart (_grouped_rules).
-            rules[AlertRule.missed_school_days] = _OnRegister(
+            rules[AlertRule.missed_school_days] = _OnState(
                 and_(
                     state.missed_since <= week,
                     state.week_commencing >= school_year_starts(week),
@@ -421,7 +439,6 @@ class _Checks:
         child, the longest-standing)."""
         return {
             AlertRule.no_return: self._no_returns,
-            AlertRule.whereabouts_unknown: self._whereabouts_unknown,
             AlertRule.missed_school_days: self._missed_school_days,
             AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
         }
@@ -919,27 +936,14 @@ class _Checks:
             tuple(provider_id for provider_id, _, _ in providers),
         )
 
-    def _whereabouts_unknown(self) -> list[Pending]:
-        rows = self.session.execute(
-            select(self.state.pupil_id, self.state.exit_reason, self.state.left_register_on).where(
-                self.source.left,
-                self.state.exit_reason.in_(UNKNOWN),
-                *self._only(self.state.pupil_id),
-            )
-        )
-        return [
-            _pending(left, pupil_id, partial(self._unknown, pupil_id, str(reason), left))
-            for pupil_id, reason, left in rows
-        ]
-
-    def _unknown(self, pupil_id: int, reason: str, left: date) -> Finding:
+    def _unknown(self, row: Any) -> Finding:
         return Finding(
-            pupil_id,
+            row.pupil_id,
             AlertRule.whereabouts_unknown,
-            f"{UNKNOWN[reason]} when the last provision ended on {left}: the child may be "
-            "missing education. Make enquiries and record where they went (end the provision "
-            "again with another reason).",
-            left,
+            f"{UNKNOWN[row.exit_reason]} when the last provision ended on "
+            f"{row.left_register_on}: the child may be missing education. Make enquiries and "
+            "record where they went (end the provision again with another reason).",
+            row.left_register_on,
         )
 
 
