@@ -304,9 +304,9 @@ class _Checks:
         self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
 
     def counts(self, rules: Sequence[AlertRule], *, page: int) -> dict[AlertRule, int]:
-        """Each rule's count; the rules over each child's state are counted in a pass over
-        children on the register and one over those who left, the
-        timetable rules in one statement that also keeps each one's first ``page`` findings."""
+        """Each rule's count. The rules over each child's state are counted in one pass over
+        the children on the register and one over those who left; the timetable rules in one
+        statement, which also keeps each one's first ``page`` findings."""
         counts = dict.fromkeys(rules, 0)
         for left in (False, True):
             judged = [r for r in rules if r in self.on_state and self.on_state[r].left is left]
