@@ -64,7 +64,7 @@ from app.register.service import (
     register_week_of,
 )
 from app.register.status import provider_names
-from app.register.timetables import end_dates_given, part_time
+from app.register.timetables import latest_end_by, part_time
 from app.returns.service import last_week_due, late_providers
 from app.vocabulary import WHEREABOUTS_UNKNOWN, Reason
 
@@ -723,7 +723,6 @@ class _Checks:
         current states, from the timetables kept with them."""
         state, week = self.state, self.week
         if not self.source.current:
-            given, same_pair = end_dates_given()
             return (
                 select(
                     state.pupil_id,
@@ -733,27 +732,15 @@ class _Checks:
                     ProvisionRecord.timetable_end_date.label("end"),
                     part_time().label("part_time"),
                     Provision.start_week,
-                    select(func.max(given.timetable_end_date))
-                    .where(same_pair, given.week_commencing <= week)
-                    .scalar_subquery()
-                    .label("latest_end"),
+                    latest_end_by(week).label("latest_end"),
                     overdue.label("overdue"),
                 )
                 .join(ProvisionRecord, in_status_week(state))
                 .join(Provision, _open_provision(week))
             )
         kept = CurrentTimetable
-        given, same_pair = end_dates_given(kept)
         # An end date given in a later (holiday) week counts from that week.
-        latest_end = case(
-            (
-                kept.ends_after,
-                select(func.max(given.timetable_end_date))
-                .where(same_pair, given.week_commencing <= week)
-                .scalar_subquery(),
-            ),
-            else_=kept.latest_end,
-        )
+        latest_end = case((kept.ends_after, latest_end_by(week, kept)), else_=kept.latest_end)
         return select(
             state.pupil_id,
             kept.provider_id,

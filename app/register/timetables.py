@@ -35,7 +35,7 @@ def part_time(record: Any = ProvisionRecord) -> ColumnElement[bool]:
     return cast(record.reasons, String).contains(f'"{Reason.part_time_timetable.value}"')
 
 
-def end_dates_given(record: Any = ProvisionRecord) -> tuple[Any, ColumnElement[bool]]:
+def _ends_given(record: Any) -> tuple[Any, ColumnElement[bool]]:
     """Another alias of the records, and the condition that its row is one of the record's
     provider's for the child that gives a timetable end date (an index of those serves it)."""
     given = aliased(ProvisionRecord)
@@ -46,9 +46,19 @@ def end_dates_given(record: Any = ProvisionRecord) -> tuple[Any, ColumnElement[b
     )
 
 
+def latest_end_by(week: Any, record: Any = ProvisionRecord) -> Any:
+    """The latest timetable end date the record's provider gave for the child by the week."""
+    given, same_pair = _ends_given(record)
+    return (
+        select(func.max(given.timetable_end_date))
+        .where(same_pair, given.week_commencing <= week)
+        .scalar_subquery()
+    )
+
+
 def timetables_of(children: Any | None = None) -> Select[Any]:
     """Each current state's timetables (``COLUMNS``): of these children, or of all."""
-    given, same_pair = end_dates_given()
+    given, same_pair = _ends_given(ProvisionRecord)
     week = CurrentState.week_commencing
     query = (
         select(
@@ -60,9 +70,7 @@ def timetables_of(children: Any | None = None) -> Select[Any]:
             part_time(),
             ProvisionRecord.timetable_review_date,
             ProvisionRecord.timetable_end_date,
-            select(func.max(given.timetable_end_date))
-            .where(same_pair, given.week_commencing <= week)
-            .scalar_subquery(),
+            latest_end_by(week),
             exists().where(same_pair, given.week_commencing > week),
         )
         .join(ProvisionRecord, in_status_week(CurrentState))

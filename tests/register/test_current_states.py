@@ -30,11 +30,6 @@ from tests.builders import make_upn, record, week
 Headers = dict[str, str]
 NAMES = ("week_commencing", "exit_reason", "left_register_on", *(n for n, _ in COPIED))
 SINCE = [name for name, _ in STATE_COLUMNS].index("missed_since")
-TIMETABLE_KEY = (
-    CurrentTimetable.pupil_id,
-    CurrentTimetable.provider_id,
-    CurrentTimetable.start_week,
-)
 HALF_TERMS = {
     "terms": [
         {"name": "Autumn 1", "start_date": "2026-09-07", "end_date": "2026-10-23"},
