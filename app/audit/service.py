@@ -1,16 +1,17 @@
 """Recording and reading the audit trail: who read, wrote or was refused which child, when."""
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypedDict
+from itertools import islice
+from typing import TypedDict, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Integer, Select, func, insert, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app.auth.schemas import Principal
-from app.bulk import children
+from app.bulk import children, is_postgresql
 from app.database import SessionDep
 from app.models import AuditChild, AuditEvent, Pupil, UpnChange
 
@@ -28,6 +29,10 @@ class Touched:
     # Children listed by a query of their ids (an extract's hundreds of thousands): named by
     # the database from the query, so the ids never pass through the service.
     listings: list[Select[int]] = field(default_factory=list)
+    event: AuditEvent | None = None  # the request's event, once written
+
+
+Row = TypeVar("Row")
 
 
 def touched(request: Request) -> Touched:
@@ -47,6 +52,48 @@ def children_read(request: Request, pupil_ids: Iterable[int]) -> None:
 def children_listed(request: Request, listing: Select[int]) -> None:
     """Note the children a read lists, by the query of their ids; its audit event names them."""
     touched(request).listings.append(listing)
+
+
+def children_sent(
+    request: Request,
+    session: Session,
+    listing: Select[int],
+    rows: Iterator[Row],
+    pupil_id: Callable[[Row], int],
+    *,
+    batch: int = 2000,
+) -> Iterator[Row]:
+    """The rows of an answer streamed after the request's transaction, each child named in the
+    trail. On PostgreSQL the event is written with the listing's count and each batch of rows
+    is named, in a transaction of its own on a second connection, before it is sent: naming a
+    million-child extract up front kept its first byte waiting seconds (docs/PERFORMANCE.md).
+    On SQLite the stream holds the one connection, so the event names the listing itself."""
+    if not is_postgresql(session):
+        children_listed(request, listing)
+        return rows
+    found = touched(request)
+    found.count += session.scalar(select(func.count()).select_from(listing.subquery())) or 0
+    return named_in_batches(request.app.state.sessionmaker, found, rows, pupil_id, batch=batch)
+
+
+def named_in_batches(
+    make_session: "sessionmaker[Session]",
+    found: Touched,
+    rows: Iterator[Row],
+    pupil_id: Callable[[Row], int],
+    *,
+    batch: int,
+) -> Iterator[Row]:
+    """The rows, each batch's children named under the request's event before it is sent."""
+    while chunk := list(islice(rows, batch)):
+        assert found.event is not None, "the request's event is written before it responds"
+        event_id = found.event.id
+        with make_session.begin() as session:
+            session.execute(
+                insert(AuditChild),
+                [{"pupil_id": pupil_id(row), "event_id": event_id} for row in chunk],
+            )
+        yield from chunk
 
 
 def upns_read(request: Request, session: Session, upns: Iterable[str]) -> None:
@@ -110,7 +157,7 @@ def audit_trail(request: Request, session: SessionDep) -> Iterator[None]:
     if principal is None:  # the token endpoint: no caller yet, no children's data
         return
     found = touched(request)
-    record_event(
+    found.event = record_event(
         session,
         client_id=principal.client_id,
         role=principal.role,

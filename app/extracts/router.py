@@ -3,7 +3,6 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from app.audit.service import children_listed
 from app.auth.dependencies import ExtractPrincipal
 from app.csv_answers import CSV, wants_csv
 from app.database import SessionDep
@@ -11,7 +10,6 @@ from app.extracts.schemas import InspectionExtract
 from app.extracts.service import (
     COLUMNS,
     csv_lines,
-    extract_listing,
     json_chunks,
     streamed_rows,
 )
@@ -51,9 +49,8 @@ def inspection_extract(
     settings = request.app.state.settings
     week = monday_of(as_at or today())
     calendar = load_calendar(session)
-    children_listed(request, extract_listing(session, week=week))
     as_csv = wants_csv(request)
-    rows = streamed_rows(request.app.state.sessionmaker, week=week, calendar=calendar)
+    rows = streamed_rows(request, session, week=week, calendar=calendar)
     header = {
         "la_code": settings.la_code,
         "la_name": settings.la_name,

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
+from fastapi import Request
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.service import children_sent
 from app.csv_answers import CsvWriter
 from app.models import CurrentState, ProvisionRecord, Pupil, PupilWeek
 from app.register.current import answers_for
@@ -153,10 +156,23 @@ def extract_rows(
 
 
 def streamed_rows(
+    request: Request, session: Session, *, week: date, calendar: SchoolCalendar
+) -> Iterator[dict[str, Any]]:
+    """The extract's rows for a streamed answer, each child named in the request's audit trail
+    as it is sent. They are read by a session of their own: the request's session is committed
+    and closed before a streamed answer starts."""
+    return children_sent(
+        request,
+        session,
+        extract_listing(session, week=week),
+        _rows_apart(request.app.state.sessionmaker, week=week, calendar=calendar),
+        itemgetter("child_id"),
+    )
+
+
+def _rows_apart(
     make_session: "sessionmaker[Session]", *, week: date, calendar: SchoolCalendar
 ) -> Iterator[dict[str, Any]]:
-    """The extract's rows from a session of their own: the request's session is committed
-    and closed before a streamed answer starts."""
     with make_session() as session:
         yield from extract_rows(session, week=week, calendar=calendar)
 

@@ -6,13 +6,12 @@ from itertools import islice
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from app.audit.service import children_listed, children_read
+from app.audit.service import children_read
 from app.csv_answers import CSV
 from app.database import SessionDep
 from app.extracts.service import (
     csv_lines,
     extract_count,
-    extract_listing,
     extract_rows,
     streamed_rows,
 )
@@ -53,8 +52,7 @@ def inspection_download(
     settings = request.app.state.settings
     calendar = load_calendar(session)
     chosen = week_or_default(week, calendar)
-    children_listed(request, extract_listing(session, week=chosen))
-    rows = streamed_rows(request.app.state.sessionmaker, week=chosen, calendar=calendar)
+    rows = streamed_rows(request, session, week=chosen, calendar=calendar)
     filename = f"inspection-extract-{settings.la_code}-{chosen.isoformat()}.csv"
     return StreamingResponse(
         csv_lines(rows),

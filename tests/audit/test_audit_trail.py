@@ -9,9 +9,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jose import jwt
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.audit.service import Touched, named_in_batches, record_event
+from app.models import AuditChild
 from tests.builders import make_upn, record, submit, week
 
 Headers = dict[str, str]
@@ -56,6 +58,42 @@ def test_an_officers_extract_is_logged_with_the_number_of_children(
     assert client.get("/api/v1/extracts/inspection.csv", headers=officer).status_code == 200
     [as_csv] = events(client, admin, action="get_inspection_extract_csv")
     assert as_csv["children"] == 3
+
+
+def test_a_streamed_answer_names_each_batch_before_sending_it(app: FastAPI) -> None:
+    """An extract names its children batch by batch as it streams (PostgreSQL): each batch is
+    in the trail before any of its rows leaves, and a reader who stops early is named for
+    what was sent, not for the rest."""
+    make_session = app.state.sessionmaker
+    with make_session.begin() as session:
+        event = record_event(
+            session,
+            client_id="inspector",
+            role="inspector",
+            pupil_ids=(),
+            action="get_inspection_extract",
+            method="GET",
+            path="/api/v1/extracts/inspection",
+            query={},
+            status=200,
+            address=None,
+            count=5,
+        )
+
+    def named() -> set[int]:
+        with make_session() as session:
+            return set(
+                session.scalars(select(AuditChild.pupil_id).where(AuditChild.event_id == event.id))
+            )
+
+    sent = named_in_batches(make_session, Touched(event=event), iter(range(1, 6)), int, batch=2)
+    assert named() == set()  # nothing is named before the answer starts
+    assert [next(sent), next(sent)] == [1, 2]
+    assert named() == {1, 2}
+    assert next(sent) == 3
+    assert named() == {1, 2, 3, 4}
+    sent.close()  # the reader went away
+    assert named() == {1, 2, 3, 4}
 
 
 def test_the_trail_pages_by_cursor_and_by_the_former_before_id(
