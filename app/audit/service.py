@@ -1,6 +1,6 @@
 """Recording and reading the audit trail: who read, wrote or was refused which child, when."""
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
@@ -83,7 +83,7 @@ def named_in_batches(
     pupil_id: Callable[[Row], int],
     *,
     batch: int,
-) -> Iterator[Row]:
+) -> Generator[Row]:
     """The rows, each batch's children named under the request's event before it is sent."""
     while chunk := list(islice(rows, batch)):
         assert found.event is not None, "the request's event is written before it responds"
