@@ -298,8 +298,6 @@ class _Checks:
         self.timetabled = self._timetable_rules()
         self.found: dict[AlertRule, list[Pending]] = {}
         self.pages: dict[AlertRule, Page] = {}
-        # Days missed by states carried from an earlier school year, by what they depend on.
-        self.carried: dict[tuple[Decimal, bool, Decimal], tuple[Decimal, Decimal, date | None]] = {}
         # Term weeks from a week to this one: asked for each provider late with a return.
         self.term_weeks_since = cache(lambda start: calendar.term_weeks(start, self.week))
 
@@ -512,29 +510,23 @@ class _Checks:
         each child's state (for current states, only those carried from an earlier year)."""
         days = Decimal(self.settings.missed_school_days_alert)
         full_time = self.settings.full_time
-        most = max([full_time.default, *(hours for _, hours in full_time.by_year_group)])
         starts = school_year_starts(self.week)
+        found = self._carried_missed(days)
+        if self.source.current:
+            return found
         # Only a child whose days missed grow, or have grown, can have reached it.
+        most = max([full_time.default, *(hours for _, hours in full_time.by_year_group)])
         missing = or_(
             PupilWeek.missed_days > 0,
             func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < most,
         )
-        # Asked of the current state (indexed by week), not of the register week joined to it.
-        carried = [CurrentState.week_commencing < starts] if self.source.current else []
-        found: list[Pending] = []
         # Children who reached it this school year: their full-time hours, latest judgement and
         # days missed (all, health needs).
         reached: dict[int, tuple[FullTimeHours, WeekJudgement, tuple[Decimal, Decimal]]] = {}
-        for row in self._states_judged(missing, *carried, *self._only(self.state.pupil_id)):
+        for row in self._states_judged(missing, PupilWeek.week_commencing >= starts):
             full = full_time.of(row.date_of_birth)
             latest = register_week_of(row)
             assert isinstance(latest, WeekJudgement)
-            if latest.week_commencing < starts:
-                missed, health, since = self._carried(latest, full)
-                if missed >= days:
-                    write = partial(self._missed_days, row.pupil_id, missed, health, since)
-                    found.append(_pending(since, row.pupil_id, write))
-                continue
             so_far = self._missed_as_at(latest, full)
             if so_far[0] >= days:
                 reached[row.pupil_id] = (full, latest, so_far)
@@ -571,22 +563,39 @@ class _Checks:
             found.append(_pending(since, pupil_id, write))
         return found
 
-    def _carried(
-        self, latest: WeekJudgement, full_time: FullTimeHours
-    ) -> tuple[Decimal, Decimal, date | None]:
-        """School days missed this school year (all, health needs) by a state carried whole
-        from an earlier school year, and the week they reached the figure. They depend only on
-        the hours received, the health flag and the child's full-time hours this year, which
-        many children share, so each is worked out once."""
-        key = (latest.received, latest.health, full_time(self.week))
-        if key not in self.carried:
-            missed, health = self._missed_as_at(latest, full_time)
-            days = Decimal(self.settings.missed_school_days_alert)
+    def _carried_missed(self, days: Decimal) -> list[Pending]:
+        """Rule 11 for states carried whole from an earlier school year. Their days missed this
+        year depend only on the hours received, the health flag and the child's full-time hours
+        this year, which many children share: each is worked out once, from the judgement of
+        the first child who has it."""
+        full_time = self.settings.full_time
+        received = func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours)
+        hours = cache(lambda born: full_time.hours(born, self.week))
+        children: dict[tuple[Decimal, bool, Decimal], list[int]] = defaultdict(list)
+        first: dict[tuple[Decimal, bool, Decimal], Any] = {}
+        for row in self._states_judged(
+            # Only a child who receives less than full time misses days.
+            received < max([full_time.default, *(h for _, h in full_time.by_year_group)]),
+            self.state.week_commencing < school_year_starts(self.week),
+            columns=(*JUDGEMENT_COLUMNS, received.label("received")),
+        ):
+            key = (row.received, row.health, hours(row.date_of_birth))
+            children[key].append(row.pupil_id)
+            first.setdefault(key, row)
+        found = []
+        for key, pupil_ids in children.items():
+            latest = register_week_of(first[key])
+            assert isinstance(latest, WeekJudgement)
+            full = full_time.of(first[key].date_of_birth)
+            missed, health = self._missed_as_at(latest, full)
+            if missed < days:
+                continue
             since = week_missed_reached(
-                [latest], days, through=self.week, full_time=full_time, calendar=self.calendar
+                [latest], days, through=self.week, full_time=full, calendar=self.calendar
             )
-            self.carried[key] = missed, health, since
-        return self.carried[key]
+            write = partial(self._missed_days, missed=missed, health=health, since=since)
+            found += [_pending(since, i, partial(write, i)) for i in pupil_ids]
+        return found
 
     def _missed_as_at(
         self, latest: WeekJudgement, full_time: FullTimeHours
@@ -604,16 +613,18 @@ class _Checks:
             findings.append(self._missed_days(row.pupil_id, *missed, since[row.pupil_id]))
         return findings
 
-    def _states_judged(self, *conditions: ColumnElement[bool]) -> Iterator[Any]:
-        """The register week each state on the register rests on (``JUDGEMENT_COLUMNS``) with
-        the child's date of birth."""
-        query = select(*JUDGEMENT_COLUMNS, Pupil.date_of_birth).join(
-            Pupil, Pupil.id == PupilWeek.pupil_id
-        )
+    def _states_judged(
+        self, *conditions: ColumnElement[bool], columns: Sequence[Any] = JUDGEMENT_COLUMNS
+    ) -> Iterator[Any]:
+        """The register week each state on the register rests on (``columns``) with the
+        child's date of birth; of the child asked about, if one is."""
+        query = select(*columns, Pupil.date_of_birth).join(Pupil, Pupil.id == PupilWeek.pupil_id)
         if self.source.current:
             query = query.join(CurrentState, in_status_week(CurrentState, PupilWeek))
         for part in self.source.on_register:
-            yield from self.session.execute(query.where(part, *conditions))
+            yield from self.session.execute(
+                query.where(part, *conditions, *self._only(self.state.pupil_id))
+            )
 
     def _missed_days(
         self, pupil_id: int, missed: Decimal, health: Decimal, since: date | None

@@ -44,6 +44,44 @@ def test_fifteen_days_missed_across_two_half_terms_for_health_needs(
     assert status["school_days_missed_this_year"] == 15
 
 
+def test_days_missed_restart_each_school_year_for_a_state_carried_into_it(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    """Children last reported in the summer: their last week is carried into the new school
+    year, whose days missed count from 1 September, each child's at their own hours."""
+    summer = {"name": "Summer 2", "start_date": "2026-06-08", "end_date": "2026-07-17"}
+    calendar = HALF_TERMS | {"terms": [summer, *HALF_TERMS["terms"]]}
+    assert client.put("/api/v1/calendar", json=calendar, headers=officer).status_code == 200
+    july = [date(2026, 7, 6), date(2026, 7, 13)]
+    medical: dict[str, Any] = {"reasons": ["medical"], "provision_type": "hospital_education"}
+    children: dict[str, tuple[int, dict[str, Any]]] = {
+        make_upn(90): (10, {}),  # 3 days a week missed
+        make_upn(91): (10, medical),  # the same, for health needs
+        make_upn(92): (20, {}),  # 1 day a week
+    }
+    submit(
+        client,
+        officer,
+        *(
+            record(upn, week_commencing=monday, hours=hours, provider_id=school["id"], **extra)
+            for upn, (hours, extra) in children.items()
+            for monday in july
+        ),
+    )
+    # Six summer days missed do not count; four autumn weeks make 12.
+    assert alerts(client, officer, week(3), "missed_school_days") == []
+
+    found = alerts(client, officer, week(4), "missed_school_days")
+    assert [a["upn"] for a in found] == [make_upn(90), make_upn(91)]
+    assert {a["since"] for a in found} == {week(4).isoformat()}
+    assert "15.0 school days" in found[0]["reason"] and "0.0 of them" in found[0]["reason"]
+    assert "15.0 of them" in found[1]["reason"]
+    # Days missed grow at 1 a week from 20 hours: 15 by the fifteenth term week.
+    late = alerts(client, officer, week(15), "missed_school_days")
+    assert [a["upn"] for a in late] == [make_upn(90), make_upn(91), make_upn(92)]
+    assert late[2]["since"] == week(15).isoformat()
+
+
 def test_a_school_offering_full_time_that_the_child_does_not_attend(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
