@@ -308,11 +308,13 @@ class _Checks:
         counts = dict.fromkeys(rules, 0)
         for left in (False, True):
             judged = [r for r in rules if r in self.on_state and self.on_state[r].left is left]
+            conditions = [self.on_state[rule].condition for rule in judged]
+            # A rule counted alone (whereabouts unknown, of those who left) is a condition of
+            # the scan, which a partial index can then answer.
+            alone = conditions if len(judged) == 1 else []
             for part in self._parts(left) if judged else ():
                 row = self.session.execute(
-                    select(
-                        *(func.count().filter(self.on_state[rule].condition) for rule in judged)
-                    ).where(part)
+                    select(*(func.count().filter(c) for c in conditions)).where(part, *alone)
                 ).one()
                 for rule, count in zip(judged, row, strict=True):
                     counts[rule] += count
@@ -572,21 +574,19 @@ class _Checks:
         received = func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours)
         hours = cache(lambda born: full_time.hours(born, self.week))
         children: dict[tuple[Decimal, bool, Decimal], list[int]] = defaultdict(list)
-        first: dict[tuple[Decimal, bool, Decimal], Any] = {}
         for row in self._states_judged(
             # Only a child who receives less than full time misses days.
             received < max([full_time.default, *(h for _, h in full_time.by_year_group)]),
             self.state.week_commencing < school_year_starts(self.week),
-            columns=(*JUDGEMENT_COLUMNS, received.label("received")),
+            columns=(PupilWeek.pupil_id, PupilWeek.health, received.label("received")),
         ):
-            key = (row.received, row.health, hours(row.date_of_birth))
-            children[key].append(row.pupil_id)
-            first.setdefault(key, row)
+            children[row.received, row.health, hours(row.date_of_birth)].append(row.pupil_id)
+        first = {pupil_ids[0]: key for key, pupil_ids in children.items()}
         found = []
-        for key, pupil_ids in children.items():
-            latest = register_week_of(first[key])
+        for row in self._states_judged(PupilWeek.pupil_id.in_(first)) if first else ():
+            latest = register_week_of(row)
             assert isinstance(latest, WeekJudgement)
-            full = full_time.of(first[key].date_of_birth)
+            full = full_time.of(row.date_of_birth)
             missed, health = self._missed_as_at(latest, full)
             if missed < days:
                 continue
@@ -594,7 +594,7 @@ class _Checks:
                 [latest], days, through=self.week, full_time=full, calendar=self.calendar
             )
             write = partial(self._missed_days, missed=missed, health=health, since=since)
-            found += [_pending(since, i, partial(write, i)) for i in pupil_ids]
+            found += [_pending(since, i, partial(write, i)) for i in children[first[row.pupil_id]]]
         return found
 
     def _missed_as_at(
@@ -694,37 +694,61 @@ class _Checks:
                 ).where(self.timetabled[rule].condition(t))
                 for rule in rules
             )
-        ).subquery()
-        first = select(
-            found,
-            func.row_number()
-            .over(
-                partition_by=(found.c.rule, found.c.pupil_id),
-                order_by=(found.c.since, found.c.provider_id),
+        ).cte("found")
+        f = found.c
+        # Each child's most urgent date under each rule: grouped, not ranked, since sorting
+        # every record was most of the statement (docs/PERFORMANCE.md).
+        firsts = (
+            select(f.rule, f.pupil_id, func.min(f.since).label("since"))
+            .group_by(f.rule, f.pupil_id)
+            .cte("firsts")
+        )
+        counted = (
+            select(firsts.c.rule, func.count().label("found")).group_by(firsts.c.rule).subquery()
+        )
+
+        def first_of(rule: AlertRule) -> Select[Any]:
+            """The children a rule lists: its first ``page`` (or all), by date then child."""
+            of_rule = select(firsts).where(firsts.c.rule == rule.name)
+            if page is None:
+                return of_rule
+            # SQLite takes a LIMIT in a compound select only from a subquery.
+            return select(
+                of_rule.order_by(firsts.c.since, firsts.c.pupil_id).limit(page).subquery()
             )
-            .label("rank"),
-        ).subquery()
-        placed = (
+
+        listed = union_all(*(first_of(rule) for rule in rules)).subquery()
+        # Each listed child's record of that date (of equals, the lowest provider's).
+        record = (
             select(
-                first,
-                func.count().over(partition_by=first.c.rule).label("found"),
+                found,
                 func.row_number()
-                .over(partition_by=first.c.rule, order_by=(first.c.since, first.c.pupil_id))
-                .label("place"),
+                .over(partition_by=(f.rule, f.pupil_id), order_by=f.provider_id)
+                .label("rank"),
             )
-            .where(first.c.rank == 1)
+            .join(
+                listed,
+                and_(
+                    listed.c.rule == f.rule,
+                    listed.c.pupil_id == f.pupil_id,
+                    listed.c.since == f.since,
+                ),
+            )
             .subquery()
         )
-        query = select(placed).order_by(placed.c.rule, placed.c.place)
-        if page is not None:
-            # At least one row, which carries the count.
-            query = query.where(placed.c.place <= max(page, 1))
+        # One row per rule at least, which carries its count.
+        query = (
+            select(counted.c.rule.label("counted"), counted.c.found, record)
+            .outerjoin(record, and_(record.c.rule == counted.c.rule, record.c.rank == 1))
+            .order_by(record.c.since, record.c.pupil_id)
+        )
         found_by: dict[AlertRule, int] = dict.fromkeys(rules, 0)
-        listed: dict[AlertRule, list[Any]] = {rule: [] for rule in rules}
+        listed_by: dict[AlertRule, list[Any]] = {rule: [] for rule in rules}
         for row in self.session.execute(query):
-            found_by[AlertRule[row.rule]] = row.found
-            listed[AlertRule[row.rule]].append(row)
-        return {rule: (found_by[rule], listed[rule]) for rule in rules}
+            found_by[AlertRule[row.counted]] = row.found
+            if row.rule is not None:
+                listed_by[AlertRule[row.rule]].append(row)
+        return {rule: (found_by[rule], listed_by[rule]) for rule in rules}
 
     def _status_week_timetables(self, overdue: ColumnElement[bool]) -> Select[Any]:
         """The status week's records that open provisions, of children whose state names a

@@ -76,6 +76,30 @@ def test_a_part_time_timetable_past_review_or_end_alerts_while_part_time(
     assert alerts(client, officer, week(4), rule) == []
 
 
+def test_a_child_with_two_overdue_timetables_is_listed_once_for_the_longest_overdue(
+    client: TestClient,
+    officer: Headers,
+    school: dict[str, Any],
+    make_provider: Callable[..., dict[str, Any]],
+) -> None:
+    tutor = make_provider("Home tuition service", "tuition")
+    college = make_provider("Further education college", "college")
+    part_time = {"reasons": ["part_time_timetable"]}
+    submit(
+        client,
+        officer,
+        *weekly(school, range(4), 5, **part_time, timetable_review_date=week(2).isoformat()),
+        *weekly(tutor, range(4), 5, **part_time, timetable_review_date=week(1).isoformat()),
+        *weekly(college, range(4), 5, **part_time, timetable_review_date=week(1).isoformat()),
+    )
+    rule = "part_time_timetable_overdue"
+    # The tutor's and the college's reviews are a week older than the school's; of those two,
+    # the provider registered first is named.
+    [alert] = alerts(client, officer, week(3), rule)
+    assert alert["since"] == week(1).isoformat()
+    assert [p["provider_id"] for p in alert["providers"]] == [tutor["id"]]
+
+
 def test_no_return_for_two_term_weeks_alerts(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
