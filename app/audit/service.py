@@ -7,7 +7,7 @@ from itertools import islice
 from typing import TypedDict, TypeVar
 
 from fastapi import Request
-from sqlalchemy import Integer, Select, func, insert, literal, or_, select
+from sqlalchemy import Integer, Select, Subquery, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app.auth.schemas import Principal
@@ -89,11 +89,17 @@ def named_in_batches(
         assert found.event is not None, "the request's event is written before it responds"
         event_id = found.event.id
         with make_session.begin() as session:
-            session.execute(
-                insert(AuditChild),
-                [{"pupil_id": pupil_id(row), "event_id": event_id} for row in chunk],
-            )
+            _name(session, event_id, children(session, "audited", map(pupil_id, chunk)))
         yield from chunk
+
+
+def _name(session: Session, event_id: int, ids: Subquery) -> None:
+    """Name the children of a row set of ids (``pupil_id``) under the event, in one statement."""
+    session.execute(
+        insert(AuditChild).from_select(
+            ["pupil_id", "event_id"], select(ids.c.pupil_id, literal(event_id, Integer()))
+        )
+    )
 
 
 def upns_read(request: Request, session: Session, upns: Iterable[str]) -> None:
@@ -141,11 +147,7 @@ def record_event(
     if listed:
         session.flush()
     for ids in listed:
-        session.execute(
-            insert(AuditChild).from_select(
-                ["pupil_id", "event_id"], select(ids.c.pupil_id, literal(event.id, Integer()))
-            )
-        )
+        _name(session, event.id, ids)
     return event
 
 
