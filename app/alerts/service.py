@@ -517,10 +517,9 @@ class _Checks:
         if self.source.current:
             return found
         # Only a child whose days missed grow, or have grown, can have reached it.
-        most = max([full_time.default, *(hours for _, hours in full_time.by_year_group)])
         missing = or_(
             PupilWeek.missed_days > 0,
-            func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < most,
+            func.coalesce(PupilWeek.hours_received, PupilWeek.total_hours) < full_time.most,
         )
         # Children who reached it this school year: their full-time hours, latest judgement and
         # days missed (all, health needs).
@@ -576,7 +575,7 @@ class _Checks:
         children: dict[tuple[Decimal, bool, Decimal], list[int]] = defaultdict(list)
         for row in self._states_judged(
             # Only a child who receives less than full time misses days.
-            received < max([full_time.default, *(h for _, h in full_time.by_year_group)]),
+            received < full_time.most,
             self.state.week_commencing < school_year_starts(self.week),
             columns=(PupilWeek.pupil_id, PupilWeek.health, received.label("received")),
         ):

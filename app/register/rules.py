@@ -190,6 +190,12 @@ class FullTime:
         lower = [g for g in YEAR_GROUPS[: YEAR_GROUPS.index(group) + 1] if g in named]
         return named[lower[-1]] if lower else self.default
 
+    @property
+    def most(self) -> Decimal:
+        """The most full-time hours of any year group: a child who receives as many misses no
+        school days, whatever their year group."""
+        return max([self.default, *(hours for _, hours in self.by_year_group)])
+
     def of(self, date_of_birth: date) -> FullTimeHours:
         """The child's full-time hours, week by week."""
         return lambda week_commencing: self.hours(date_of_birth, week_commencing)
