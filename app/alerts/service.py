@@ -19,6 +19,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -259,7 +260,7 @@ class _Timetabled:
     finding: Callable[[Any], Finding]
 
 
-# A timetable rule's count, and the first children it finds (a record each, most urgent first).
+# A paged rule's count, and the first children it finds (a row each, most urgent first).
 Page = tuple[int, list[Any]]
 
 
@@ -296,6 +297,11 @@ class _Checks:
         self.on_state = self._state_rules()
         self.grouped = self._grouped_rules()
         self.timetabled = self._timetable_rules()
+        # Rules counted and listed a page at a time by one statement each: how each row listed
+        # is written.
+        self.paged: dict[AlertRule, Callable[[Any], Finding]] = {
+            rule: check.finding for rule, check in self.timetabled.items()
+        } | {AlertRule.no_return: self._no_return}
         self.found: dict[AlertRule, list[Pending]] = {}
         self.pages: dict[AlertRule, Page] = {}
         # Term weeks from a week to this one: asked for each provider late with a return.
@@ -321,7 +327,7 @@ class _Checks:
         for rule in rules:
             if rule in self.grouped:
                 counts[rule] += len(self._grouped(rule))
-        self.pages = self._timetables([r for r in rules if r in self.timetabled], page=page)
+        self.pages = self._pages([r for r in rules if r in self.paged], page=page)
         for rule, (found, _) in self.pages.items():
             counts[rule] += found
         return counts
@@ -331,7 +337,7 @@ class _Checks:
         grouped = self._grouped(rule)[:limit] if rule in self.grouped else []
         findings = [write() for _, write in grouped]
         if rule in self.pages:
-            findings += [self.timetabled[rule].finding(row) for row in self.pages[rule][1][:limit]]
+            findings += [self.paged[rule](row) for row in self.pages[rule][1][:limit]]
         if rule in self.on_state:
             check = self.on_state[rule]
             findings += check.findings(
@@ -366,9 +372,18 @@ class _Checks:
             )
         for rule in self.grouped:
             findings += [write() for _, write in self._grouped(rule)]
-        for rule, (_, rows) in self._timetables(list(self.timetabled)).items():
-            findings += [self.timetabled[rule].finding(row) for row in rows]
+        for rule, (_, rows) in self._pages(list(self.paged)).items():
+            findings += [self.paged[rule](row) for row in rows]
         return findings
+
+    def _pages(
+        self, rules: Sequence[AlertRule], *, page: int | None = None
+    ) -> dict[AlertRule, Page]:
+        """The paged rules' counts and first ``page`` findings (or all)."""
+        pages = self._timetables([r for r in rules if r in self.timetabled], page=page)
+        if AlertRule.no_return in rules:
+            pages[AlertRule.no_return] = self._late_returns(page=page)
+        return pages
 
     def _parts(self, left: bool) -> tuple[ColumnElement[bool], ...]:
         """The children a rule over states reads, each part served by an index: those on the
@@ -438,7 +453,6 @@ class _Checks:
         """Rules whose findings come from more than a child's state, found in full (one per
         child, the longest-standing)."""
         return {
-            AlertRule.no_return: self._no_returns,
             AlertRule.missed_school_days: self._missed_school_days,
             AlertRule.date_of_birth_conflict: self._date_of_birth_conflicts,
         }
@@ -888,13 +902,15 @@ class _Checks:
             (provider_id,),
         )
 
-    def _no_returns(self) -> list[Pending]:
-        """Children on the register with an open provision whose provider has not returned."""
+    def _late_returns(self, *, page: int | None = None) -> Page:
+        """Children on the register with an open provision whose provider has not returned for
+        the LA's number of term weeks: how many, and the first ``page`` (or all), by the first
+        week missed then child, each with the providers late, lowest first (one statement)."""
         week = self.week
         # Unreported for n term weeks exactly when the last return came before the n-th back.
         cutoff = self.calendar.term_week_ending(week, self.settings.unreported_alert_weeks)
         if cutoff is None:
-            return []
+            return 0, []
         returned_by_then = (
             select(func.max(ProvisionRecord.week_commencing))
             .where(
@@ -906,16 +922,14 @@ class _Checks:
         )
         # The arrangement's last record, unless the week asked about is before it.
         last = case((Provision.last_week <= week, Provision.last_week), else_=returned_by_then)
-        late: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
         # Probed per late arrangement: there are far fewer of those than children on the register.
         on_register = (
             exists()
             .where(self.state.pupil_id == Provision.pupil_id, or_(*self.source.on_register))
             .correlate(Provision)
         )
-        for pupil_id, provider_id, name, last_return in self.session.execute(
-            select(Provision.pupil_id, Provision.provider_id, Provider.name, last)
-            .join(Provider, Provider.id == Provision.provider_id)
+        late = (
+            select(Provision.pupil_id, Provision.provider_id, last.label("last"))
             .where(
                 # Open in the week, and maybe late: the two partial indexes on provisions.
                 or_(
@@ -930,19 +944,42 @@ class _Checks:
                 on_register,
                 *self._only(Provision.pupil_id),
             )
-            .order_by(Provision.pupil_id, Provision.provider_id)
-        ):
-            late[pupil_id].append((provider_id, name, last_return))
-        return [
-            _pending(
-                min(last for _, _, last in providers) + WEEK,
-                pupil_id,
-                partial(self._no_return, pupil_id, providers),
-            )
-            for pupil_id, providers in late.items()
-        ]
+            .cte("late")
+        )
+        # Counted and ranked per child in the database: at a million children most of the
+        # time went on building every late child's finding in Python (docs/PERFORMANCE.md).
+        children = (
+            select(late.c.pupil_id, func.min(late.c.last).label("first_last"))
+            .group_by(late.c.pupil_id)
+            .cte("late_children")
+        )
+        counted = select(func.count().label("found")).select_from(children).subquery()
+        listed = select(children).order_by(children.c.first_last, children.c.pupil_id)
+        if page is not None:
+            listed = listed.limit(page)
+        first = listed.subquery()
+        providers = (
+            select(first.c.first_last, late, Provider.name)
+            .join(late, late.c.pupil_id == first.c.pupil_id)
+            .join(Provider, Provider.id == late.c.provider_id)
+            .subquery()
+        )
+        p = providers.c
+        # One row at least, which carries the count.
+        query = (
+            select(counted.c.found, providers)
+            .outerjoin(providers, true())
+            .order_by(p.first_last, p.pupil_id, p.provider_id)
+        )
+        found, late_by_child = 0, defaultdict(list)
+        for row in self.session.execute(query):
+            found = row.found
+            if row.pupil_id is not None:
+                late_by_child[row.pupil_id].append((row.provider_id, row.name, row.last))
+        return found, list(late_by_child.items())
 
-    def _no_return(self, pupil_id: int, providers: list[tuple[int, str, date]]) -> Finding:
+    def _no_return(self, late: tuple[int, list[tuple[int, str, date]]]) -> Finding:
+        pupil_id, providers = late
         missing = "; ".join(
             f"{name} ({provider_id}): {self.term_weeks_since(last + WEEK)} term "
             f"weeks since the week of {last}"

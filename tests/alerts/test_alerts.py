@@ -272,5 +272,41 @@ def test_the_list_stops_at_the_limit_and_the_counts_do_not(
     assert len(whole["items"]) == 102 and whole["truncated"] is False
 
 
+def test_late_returns_are_counted_in_full_and_listed_by_the_first_week_missed(
+    client: TestClient, officer: Headers, make_provider: Callable[..., dict[str, Any]]
+) -> None:
+    school = make_provider("Oak Primary School", "school")
+    tutor = make_provider("Home tuition service", "tuition")
+    # Four children whose school's returns stopped after weeks 2, 0, 0 and 0; the first of
+    # the three who stopped after week 0 also has a tutor who stopped after week 1. The
+    # school went on to week 5 for a fifth child.
+    stopped = {make_upn(300): 2, make_upn(301): 0, make_upn(302): 0, make_upn(303): 0}
+    sent = [
+        record(upn, week_commencing=week(n), hours=10, provider_id=school["id"])
+        for upn, last in stopped.items()
+        for n in range(last + 1)
+    ]
+    sent += [
+        record(make_upn(301), week_commencing=week(n), hours=5, provider_id=tutor["id"])
+        for n in range(2)
+    ]
+    sent += [
+        record(make_upn(304), week_commencing=week(n), hours=30, provider_id=school["id"])
+        for n in range(6)
+    ]
+    submit(client, officer, *sent)
+    params = {"as_at": week(5).isoformat(), "rule": "no_return", "limit": 2}
+    page = client.get("/api/v1/alerts", params=params, headers=officer).json()
+    assert page["counts"]["no_return"] == 4 and page["truncated"] is True
+    # Of equals, the lower child first; a child late with two providers is listed once, for
+    # the longer silence, naming both.
+    assert [item["upn"] for item in page["items"]] == [make_upn(301), make_upn(302)]
+    assert {item["since"] for item in page["items"]} == {week(1).isoformat()}
+    assert page["items"][0]["provider_ids"] == sorted([school["id"], tutor["id"]])
+    whole = client.get("/api/v1/alerts", params=params | {"limit": 4}, headers=officer).json()
+    assert [item["upn"] for item in whole["items"]] == [make_upn(n) for n in (301, 302, 303, 300)]
+    assert whole["items"][3]["since"] == week(3).isoformat() and whole["truncated"] is False
+
+
 def test_every_rule_has_a_title_for_the_worklists() -> None:
     assert set(RULE_TITLES) == set(AlertRule)
