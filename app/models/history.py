@@ -33,8 +33,16 @@ class ProvisionVersion(Base):
         Index("ix_provision_history_pupil_id", "pupil_id", "id"),
         # The change feed reads a revision's versions in order from any position in it.
         Index("ix_provision_history_revision", "revision_id", "id"),
-        # What a provider has sent, newest change first: its versions in each revision.
+        # What a provider has sent, newest change first: its versions in each revision, and
+        # of one week.
         Index("ix_provision_history_provider_revision", "provider_id", "revision_id", "id"),
+        Index(
+            "ix_provision_history_provider_week",
+            "provider_id",
+            "week_commencing",
+            "revision_id",
+            "id",
+        ),
         # What a provider has sent, and each record's later versions (app/provision/sent.py).
         Index(
             "ix_provision_history_provider_record",
