@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, distinct, exists, func, select
+from sqlalchemy import ColumnElement, and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidContent
@@ -183,22 +183,24 @@ def _status(due: int, returned: int) -> ReturnStatus:
     return ReturnStatus.received if returned >= due else ReturnStatus.partial
 
 
+def _returned(week: date) -> ColumnElement[bool]:
+    """The provider sent a record for the week of this arrangement, open in it. An arrangement
+    holds its records from its first week to its last (rule 6), and no other arrangement of the
+    child with that provider is open in the week: so only a week before its last is looked up,
+    and the week a provider's return is chased for, usually its last, never is."""
+    sent = exists().where(
+        ProvisionRecord.pupil_id == Provision.pupil_id,
+        ProvisionRecord.provider_id == Provision.provider_id,
+        ProvisionRecord.week_commencing == week,
+    )
+    return or_(Provision.last_week == week, and_(Provision.last_week > week, sent))
+
+
 def _due(session: Session, week: date, provider_id: int | None) -> dict[int, tuple[int, int]]:
-    """Per provider: children with provision open in the week, and those it sent a record for."""
+    """Per provider: children with provision open in the week, and those it sent a record for
+    (a child has one arrangement with a provider open in a week, so each is a child)."""
     query = (
-        select(
-            Provision.provider_id,
-            func.count(distinct(Provision.pupil_id)),
-            func.count(distinct(ProvisionRecord.pupil_id)),
-        )
-        .outerjoin(
-            ProvisionRecord,
-            and_(
-                ProvisionRecord.pupil_id == Provision.pupil_id,
-                ProvisionRecord.provider_id == Provision.provider_id,
-                ProvisionRecord.week_commencing == week,
-            ),
-        )
+        select(Provision.provider_id, func.count(), func.count().filter(_returned(week)))
         .where(open_in(week))
         .group_by(Provision.provider_id)
     )
@@ -214,21 +216,15 @@ def _children_missing(
     who are missing from its return, by family name (what the LA chases the provider for)."""
     if not provider_ids:
         return {}
-    sent = exists().where(
-        ProvisionRecord.pupil_id == Provision.pupil_id,
-        ProvisionRecord.provider_id == Provision.provider_id,
-        ProvisionRecord.week_commencing == week_commencing,
-    )
     missing: dict[int, list[MissingChild]] = {}
     for provider_id, pupil_id, upn, given_name, family_name in session.execute(
         select(Provision.provider_id, Pupil.id, Pupil.upn, Pupil.given_name, Pupil.family_name)
         .join(Pupil, Pupil.id == Provision.pupil_id)
         .where(
             open_in(week_commencing),
-            ~sent,
+            ~_returned(week_commencing),
             Provision.provider_id.in_(provider_ids),
         )
-        .distinct()
         .order_by(Provision.provider_id, Pupil.family_name, Pupil.upn)
     ):
         child = MissingChild(pupil_id, upn, given_name, family_name)

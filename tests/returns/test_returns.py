@@ -144,6 +144,27 @@ def test_a_partial_or_missing_return_names_the_children_still_due(
         assert len(named.json()["items"]) == lists, upn
 
 
+def test_an_earlier_week_is_judged_by_what_was_sent_for_it_not_since(
+    client: TestClient, officer: Headers, school: dict[str, Any]
+) -> None:
+    # The school sent weeks 0 and 2 for one child, and weeks 0 to 2 for another: asked about
+    # week 1 later, the first child is still due and the second was returned.
+    for serial, weeks in ((31, (0, 2)), (32, (0, 1, 2))):
+        submit(
+            client,
+            officer,
+            *(
+                record(make_upn(serial), week_commencing=week(n), provider_id=school["id"])
+                for n in weeks
+            ),
+        )
+    lines = returns(client, officer, 1)
+    assert seen(lines, school) == line("partial", 2, 1)
+    assert [child["upn"] for child in lines[school["id"]]["children_missing"]] == [make_upn(31)]
+    assert seen(returns(client, officer, 0), school) == line("received", 2, 2)
+    assert seen(returns(client, officer, 2), school) == line("received", 2, 2)
+
+
 def test_a_week_is_late_two_working_days_after_it_ends(
     client: TestClient, officer: Headers, school: dict[str, Any]
 ) -> None:
