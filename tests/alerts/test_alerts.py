@@ -295,7 +295,7 @@ def test_late_returns_are_counted_in_full_and_listed_by_the_first_week_missed(
         for n in range(6)
     ]
     submit(client, officer, *sent)
-    params = {"as_at": week(5).isoformat(), "rule": "no_return", "limit": 2}
+    params: dict[str, str | int] = {"as_at": week(5).isoformat(), "rule": "no_return", "limit": 2}
     page = client.get("/api/v1/alerts", params=params, headers=officer).json()
     assert page["counts"]["no_return"] == 4 and page["truncated"] is True
     # Of equals, the lower child first; a child late with two providers is listed once, for
