@@ -186,8 +186,8 @@ def _status(due: int, returned: int) -> ReturnStatus:
 def _returned(week: date) -> ColumnElement[bool]:
     """The provider sent a record for the week of this arrangement, open in it. An arrangement
     holds its records from its first week to its last (rule 6), and no other arrangement of the
-    child with that provider is open in the week: so only a week before its last is looked up,
-    and the week a provider's return is chased for, usually its last, never is."""
+    child with that provider is open in the week: so a record is looked up only for a week
+    before its last, not for the week just past that the LA usually asks about."""
     sent = exists().where(
         ProvisionRecord.pupil_id == Provision.pupil_id,
         ProvisionRecord.provider_id == Provision.provider_id,
